@@ -1,0 +1,55 @@
+"""``crm audit``: read the operation log. There is no verb that changes it."""
+
+from __future__ import annotations
+
+import typer
+
+from crmcli.commands._common import new_app, rt
+from crmcli.i18n import _
+
+app = new_app(_("The operation log (操作记录): every change, who made it, when, through which command, "
+                "with before/after values. Read-only.\n\n"
+                "Examples:\n\n  crm audit list --user bob --since -7d\n\n  crm audit list --record user:2\n\n"
+                "  crm audit list --action role.* --json"))
+
+
+@app.command("list", help=_("List log entries, newest first, that your data scope covers."))
+def list_(
+    user: str = typer.Option(None, "--user", "--by", metavar="LOGIN", help=_("Only changes made by this login.")),
+    record: str = typer.Option(None, "--record", metavar="TYPE[:ID]", help=_("Only changes to this record or type.")),
+    action: str = typer.Option(None, "--action", help=_("An action such as user.add, or a noun such as role.")),
+    since: str = typer.Option(None, "--since", metavar="WHEN", help=_("From this time (e.g. -7d, 2026-11-01).")),
+    until: str = typer.Option(None, "--until", metavar="WHEN", help=_("Up to this time.")),
+    limit: int = typer.Option(100, "--limit", min=1, help=_("At most this many rows.")),
+    before: int = typer.Option(None, "--before", metavar="ID", help=_("Only entries older than this id (paging).")),
+    changes: bool = typer.Option(False, "--changes", help=_("Show the before/after values in the table.")),
+) -> None:
+    from crmcli import dates
+    from crmcli.output import Column
+    from crmcli.services import audit
+
+    r = rt()
+    flt = audit.AuditFilter(actor_login=user, action=action, limit=limit, before_id=before)
+    if record:
+        rtype, _sep, rid = record.partition(":")
+        flt.record_type = rtype
+        if rid:
+            if not rid.isdigit():
+                from crmcli.errors import ValidationError
+
+                raise ValidationError(_("--record takes TYPE or TYPE:ID with a numeric id"))
+            flt.record_id = int(rid)
+    with r.transaction(write=False) as (s, me):
+        tz = r.timezone()
+        flt.since = dates.parse_datetime(since, tz) if since else None
+        flt.until = dates.parse_due(until, tz) if until else None
+        entries = audit.list_entries(s, me, flt)
+    rows = [{"id": e.id, "at": e.at, "user": e.actor_login, "action": e.action,
+             "record": f"{e.record_type}:{e.record_id}" if e.record_id is not None else e.record_type,
+             "label": e.record_label, "command": e.command, "changes": e.changes, "reason": e.reason}
+            for e in entries]
+    columns = [Column("id", "id", "right"), Column("at", _("time")), Column("user", _("user")),
+               Column("action", _("action")), Column("record", _("record")), Column("label", _("label"))]
+    if changes or r.output_format() not in ("table", "plain"):
+        columns += [Column("changes", _("changes")), Column("command", _("command")), Column("reason", _("reason"))]
+    r.out().rows(columns, rows)

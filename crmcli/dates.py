@@ -1,0 +1,190 @@
+"""One parser for every date and time a user types, and one for durations.
+
+Accepted: ``now``, ``today``, ``tomorrow``, ``yesterday`` (and 今天/明天/昨天/后天),
+weekday names (the next such day after today; ``mon``, ``monday``, 周一, 星期一),
+relative offsets ``+3d``, ``-2w``, ``+1mo``, ``+1y``, ``+4h``, ``+30min``,
+period ends ``eod``, ``eow``, ``eom``, ``eoy`` and starts ``sod``, ``sow``, ``som``,
+``soy``, and anything python-dateutil reads (``2026-12-01``, ``2026-12-01 14:30``,
+``Dec 1``).  A time without an offset is in the user's zone.  Results are
+timezone-aware UTC datetimes, or plain dates from :func:`parse_date`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+
+from crmcli import clock
+from crmcli.errors import ValidationError
+from crmcli.i18n import _
+
+_WEEKDAYS = {
+    "mon": 0, "monday": 0, "周一": 0, "星期一": 0,
+    "tue": 1, "tues": 1, "tuesday": 1, "周二": 1, "星期二": 1,
+    "wed": 2, "wednesday": 2, "周三": 2, "星期三": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "周四": 3, "星期四": 3,
+    "fri": 4, "friday": 4, "周五": 4, "星期五": 4,
+    "sat": 5, "saturday": 5, "周六": 5, "星期六": 5,
+    "sun": 6, "sunday": 6, "周日": 6, "周天": 6, "星期日": 6, "星期天": 6,
+}
+_DAY_WORDS = {
+    "today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "yesterday": -1, "昨天": -1, "后天": 2,
+}
+_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|m|y|years?)$")
+_DURATION = re.compile(r"^(\d+)\s*(min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|m|y|years?)$")
+
+
+def _bad_date(text: str) -> ValidationError:
+    return ValidationError(
+        _("cannot read the date '{text}'").format(text=text),
+        hint=_("try 2026-12-01, 2026-12-01 14:30, today, tomorrow, friday, +3d, -2w, eow or eom"),
+    )
+
+
+def _add_months(d: date, months: int) -> date:
+    import calendar
+
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _shift(moment: datetime, amount: int, unit: str) -> datetime:
+    if unit.startswith("min"):
+        return moment + timedelta(minutes=amount)
+    if unit.startswith("h"):
+        return moment + timedelta(hours=amount)
+    if unit.startswith("d"):
+        return moment + timedelta(days=amount)
+    if unit.startswith("w"):
+        return moment + timedelta(weeks=amount)
+    if unit.startswith("y"):
+        return moment.replace(year=moment.year + amount) if not (moment.month == 2 and moment.day == 29) \
+            else datetime.combine(_add_months(moment.date(), 12 * amount), moment.timetz())
+    # months ("mo", "month", or bare "m")
+    return datetime.combine(_add_months(moment.date(), amount), moment.timetz())
+
+
+def _period(word: str, today: date) -> tuple[date, bool] | None:
+    """Start/end-of-period words: the day they name and whether it is an end (23:59:59)."""
+    import calendar
+
+    if word in ("sod", "eod"):
+        return today, word == "eod"
+    if word in ("sow", "eow"):
+        monday = today - timedelta(days=today.weekday())
+        return (monday, False) if word == "sow" else (monday + timedelta(days=6), True)
+    if word in ("som", "eom"):
+        if word == "som":
+            return today.replace(day=1), False
+        return today.replace(day=calendar.monthrange(today.year, today.month)[1]), True
+    if word in ("soy", "eoy"):
+        return (date(today.year, 1, 1), False) if word == "soy" else (date(today.year, 12, 31), True)
+    return None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a date text meant: the instant, and whether the user gave a time of day."""
+
+    moment: datetime  # aware, in the user's zone
+    has_time: bool
+
+
+def _parse(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
+    raw = text
+    text = text.strip()
+    if not text:
+        raise _bad_date(raw)
+    word = text.lower()
+    local_now = (now or clock.now()).astimezone(tz)
+    today = local_now.date()
+    midnight = lambda d: datetime.combine(d, time(0, 0), tz)  # noqa: E731
+
+    if word == "now":
+        return Parsed(local_now, True)
+    if word in _DAY_WORDS:
+        return Parsed(midnight(today + timedelta(days=_DAY_WORDS[word])), False)
+    if word in _WEEKDAYS:
+        ahead = (_WEEKDAYS[word] - today.weekday() - 1) % 7 + 1
+        return Parsed(midnight(today + timedelta(days=ahead)), False)
+    period = _period(word, today)
+    if period:
+        day, is_end = period
+        at = time(23, 59, 59) if is_end else time(0, 0)
+        return Parsed(datetime.combine(day, at, tz), is_end)
+    m = _OFFSET.match(word)
+    if m:
+        sign, amount, unit = m.groups()
+        n = int(amount) * (1 if sign == "+" else -1)
+        if unit.startswith(("min", "h")):
+            return Parsed(_shift(local_now, n, unit), True)
+        return Parsed(_shift(midnight(today), n, unit), False)
+
+    from dateutil import parser as dateparser
+
+    try:
+        value = dateparser.parse(text, default=datetime.combine(today, time(0, 0)))
+    except (ValueError, OverflowError):
+        raise _bad_date(raw) from None
+    has_time = bool(re.search(r"\d:\d|\d\s*[ap]\.?m\b|\dT\d", text, re.IGNORECASE))  # 14:30, 3pm, 2026-12-01T14
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return Parsed(value, has_time)
+
+
+def parse_datetime(text: str, tz: tzinfo, now: datetime | None = None) -> datetime:
+    """Parse ``text`` to an aware UTC instant (a date alone means its midnight in ``tz``)."""
+    return _parse(text, tz, now).moment.astimezone(timezone.utc)
+
+
+def parse_due(text: str, tz: tzinfo, now: datetime | None = None) -> datetime:
+    """Like :func:`parse_datetime`, but a date alone means the end of that day (for due dates)."""
+    parsed = _parse(text, tz, now)
+    if parsed.has_time:
+        return parsed.moment.astimezone(timezone.utc)
+    local = parsed.moment.astimezone(tz)
+    return datetime.combine(local.date(), time(23, 59, 59), tz).astimezone(timezone.utc)
+
+
+def parse_date(text: str, tz: tzinfo, now: datetime | None = None) -> date:
+    """Parse ``text`` to a calendar date in the user's zone."""
+    return _parse(text, tz, now).moment.astimezone(tz).date()
+
+
+def parse_range(text: str, tz: tzinfo, now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
+    """``since..until`` (either side may be empty); a bare value means from it on.
+
+    The end is inclusive of the whole day when it is a date without a time.
+    """
+    since_text, sep, until_text = text.partition("..")
+    since = parse_datetime(since_text, tz, now) if since_text.strip() else None
+    until = None
+    if sep and until_text.strip():
+        until = parse_due(until_text, tz, now)
+    if since is None and until is None:
+        raise _bad_date(text)
+    return since, until
+
+
+def parse_duration(text: str) -> timedelta:
+    """``7d``, ``2w``, ``12h``, ``30min``, ``1mo`` (30 days), ``1y`` (365 days)."""
+    m = _DURATION.match(text.strip().lower())
+    if not m:
+        raise ValidationError(
+            _("cannot read the duration '{text}'").format(text=text),
+            hint=_("for example 30min, 12h, 7d, 2w or 1mo"),
+        )
+    n, unit = int(m.group(1)), m.group(2)
+    if unit.startswith("min"):
+        return timedelta(minutes=n)
+    if unit.startswith("h"):
+        return timedelta(hours=n)
+    if unit.startswith("d"):
+        return timedelta(days=n)
+    if unit.startswith("w"):
+        return timedelta(weeks=n)
+    if unit.startswith("y"):
+        return timedelta(days=365 * n)
+    return timedelta(days=30 * n)

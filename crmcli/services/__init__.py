@@ -1,0 +1,1 @@
+"""The rules. Plain functions taking a session and the acting user; no CLI or TUI imports."""

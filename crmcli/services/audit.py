@@ -1,0 +1,162 @@
+"""The operation log (操作记录): written in the same transaction as every change.
+
+Services call :func:`record` after making a change; the CLI sets the command
+line once per command through :data:`current_command`.  Reading goes through
+:func:`list_entries`, which applies the reader's data scope to whoever made
+each change.  There is deliberately no function that updates or deletes rows.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmcli import clock
+from crmcli.services.access import Actor, owner_in_scope_clause, require
+from crmcli.store.models import AuditLog
+
+current_command: ContextVar[str | None] = ContextVar("current_command", default=None)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` on ``obj``, as they go into the log."""
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for every field whose value changed."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {
+        k: [_plain(before.get(k)), _plain(after.get(k))]
+        for k in keys
+        if _plain(before.get(k)) != _plain(after.get(k))
+    }
+
+
+def created(values: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [None, _plain(v)] for k, v in values.items() if v is not None}
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    label: str | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditLog:
+    """Append one row. Call inside the transaction that made the change."""
+    entry = AuditLog(
+        at=clock.now(),
+        actor_id=actor.id or None,
+        actor_login=actor.login,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        record_label=(label or "")[:200] or None,
+        command=current_command.get(),
+        changes=changes or None,
+        reason=reason,
+    )
+    session.add(entry)
+    return entry
+
+
+_BULK_COLUMNS = ("at", "actor_id", "actor_login", "action", "record_type", "record_id", "record_label", "command",
+                 "changes", "reason")
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk path for set-based changes (import, recycle): one executemany of log rows.
+
+    The rows go to the driver directly (sqlite3 ``executemany``, PostgreSQL ``COPY``), with
+    values converted as the column types would: an import of a million records logs a
+    million rows, and SQLAlchemy's per-row parameter processing would cost more than the
+    inserts themselves.
+    """
+    if not rows:
+        return
+    command = current_command.get()
+    now = clock.now()
+    connection = session.connection()
+    dialect = connection.dialect
+    at_type, changes_type = AuditLog.__table__.c.at.type, AuditLog.__table__.c.changes.type
+    sqlite = dialect.name == "sqlite"
+    times: dict[Any, Any] = {}
+
+    def when(value: Any) -> Any:
+        if value not in times:
+            stored = at_type.process_bind_param(value, dialect)
+            times[value] = stored.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else stored
+        return times[value]
+
+    values = [(when(row.get("at") or now), row.get("actor_id"), row["actor_login"], row["action"], row["record_type"],
+               row.get("record_id"), row.get("record_label"), row.get("command", command),
+               changes_type.process_bind_param(row.get("changes"), dialect), row.get("reason"))
+              for row in rows]
+    raw = connection.connection.driver_connection
+    names = ", ".join(_BULK_COLUMNS)
+    if sqlite:
+        raw.executemany(f"INSERT INTO audit_log ({names}) VALUES ({', '.join('?' * len(_BULK_COLUMNS))})", values)
+    elif dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY audit_log ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        session.execute(AuditLog.__table__.insert(), [dict(zip(_BULK_COLUMNS, v)) for v in values])
+
+
+@dataclass
+class AuditFilter:
+    actor_login: str | None = None
+    record_type: str | None = None
+    record_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    before_id: int | None = None  # keyset paging: rows older than this id
+
+
+def list_entries(session: Session, actor: Actor, flt: AuditFilter) -> list[AuditLog]:
+    """Log rows the actor may read: those made by anyone their data scope covers."""
+    require(actor, "audit.view")
+    query = select(AuditLog).where(owner_in_scope_clause(actor, AuditLog.actor_id))
+    if flt.actor_login:
+        query = query.where(AuditLog.actor_login == flt.actor_login)
+    if flt.record_type:
+        query = query.where(AuditLog.record_type == flt.record_type)
+    if flt.record_id is not None:
+        query = query.where(AuditLog.record_id == flt.record_id)
+    if flt.action:
+        if flt.action.endswith("*") or "." not in flt.action:
+            query = query.where(AuditLog.action.like(flt.action.rstrip("*").rstrip(".") + ".%"))
+        else:
+            query = query.where(AuditLog.action == flt.action)
+    if flt.since:
+        query = query.where(AuditLog.at >= flt.since)
+    if flt.until:
+        query = query.where(AuditLog.at <= flt.until)
+    if flt.before_id:
+        query = query.where(AuditLog.id < flt.before_id)
+    query = query.order_by(AuditLog.id.desc()).limit(flt.limit)
+    return list(session.execute(query).scalars())

@@ -1,0 +1,1 @@
+"""Screens of ``crm tui``: one per view, plus record details and modals."""

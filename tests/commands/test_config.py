@@ -1,0 +1,143 @@
+"""crm config show/set/unset: a TOML file at CRM_CONFIG, checked before it is written, and honoured."""
+
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_crm
+
+
+@pytest.fixture
+def config_file() -> Path:
+    return Path(os.environ["CRM_CONFIG"])
+
+
+def test_show_without_a_file_lists_every_key_unset(config_file):
+    result = run_crm(["config", "show"])
+    assert result.code == 0, result
+    assert result.err == f"Config file: {config_file}\n"
+    rows = result.rows()
+    assert rows[0] == ["key", "value", "help"]
+    assert [(r[0], r[1]) for r in rows[1:]] == [("format", ""), ("timezone", ""), ("language", ""), ("user", ""),
+                                                ("database", ""), ("phone_region", "")]
+    assert not config_file.exists()
+
+
+def test_set_validates_and_normalises_values(config_file):
+    for key, value, stored in (("format", "plain", "plain"), ("timezone", "Asia/Shanghai", "Asia/Shanghai"),
+                               ("language", "中文", "zh_CN"), ("user", "  bob ", "bob")):
+        result = run_crm(["config", "set", key, value])
+        assert (result.code, result.err) == (0, f"{key} = {stored}\n")
+    assert config_file.read_text(encoding="utf-8") == (
+        'format = "plain"\nlanguage = "zh_CN"\ntimezone = "Asia/Shanghai"\nuser = "bob"\n')
+    shown = {r["key"]: r["value"] for r in run_crm(["config", "show", "--json"]).json()}
+    assert shown == {"format": "plain", "timezone": "Asia/Shanghai", "language": "zh_CN", "user": "bob",
+                     "database": None, "phone_region": None}
+
+
+def test_values_with_quotes_and_backslashes_survive(config_file):
+    value = 'C:\\crm data\\"team".sqlite'
+    assert run_crm(["config", "set", "database", value]).code == 0
+    assert tomllib.loads(config_file.read_text(encoding="utf-8")) == {"database": value}
+
+
+def test_bad_values_are_refused_and_the_file_is_untouched(config_file):
+    assert run_crm(["config", "set", "format", "plain"]).code == 0
+    before = config_file.read_bytes()
+    cases = [
+        (("format", "xml"), "crm: error: unknown output format 'xml' (hint: one of: "
+                            "table, plain, tsv, csv, json, jsonl, ids)\n"),
+        (("timezone", "Mars/Base"), "crm: error: unknown time zone 'Mars/Base' (hint: use an IANA name such as "
+                                    "Asia/Shanghai or Europe/Berlin)\n"),
+        (("language", "klingon"), "crm: error: unknown language 'klingon' (hint: one of: en, zh_CN)\n"),
+        (("user", "   "), "crm: error: the value may not be empty\n"),
+        (("colour", "red"), "crm: error: unknown setting 'colour' (hint: see crm config show for the settings "
+                            "there are)\n"),
+    ]
+    for args, err in cases:
+        result = run_crm(["config", "set", *args])
+        assert (result.code, result.err) == (6, err), args
+    assert config_file.read_bytes() == before
+
+
+def test_unset_removes_a_key(config_file):
+    assert run_crm(["config", "set", "format", "plain"]).code == 0
+    assert run_crm(["config", "set", "timezone", "UTC"]).code == 0
+    result = run_crm(["config", "unset", "format"])
+    assert (result.code, result.err) == (0, "format removed\n")
+    assert config_file.read_text() == 'timezone = "UTC"\n'
+    again = run_crm(["config", "unset", "format"])
+    assert (again.code, again.err) == (6, "crm: error: 'format' is not set\n")
+    assert config_file.read_text() == 'timezone = "UTC"\n'
+
+
+def test_keys_other_tools_wrote_are_kept_and_shown(config_file):
+    config_file.write_text('[smtp]\nhost = "mail.example.com"\nport = 25\n', encoding="utf-8")
+    assert run_crm(["config", "set", "format", "csv"]).code == 0
+    assert tomllib.loads(config_file.read_text()) == {"format": "csv", "smtp": {"host": "mail.example.com", "port": 25}}
+    shown = {r["key"]: r["value"] for r in run_crm(["config", "show", "--json"]).json()}
+    assert (shown["smtp.host"], shown["smtp.port"], shown["format"]) == ("mail.example.com", 25, "csv")
+
+
+def test_a_broken_config_file_is_reported(config_file):
+    config_file.write_text("format = = plain\n", encoding="utf-8")
+    result = run_crm(["config", "show"])
+    assert result.code == 6
+    assert result.err.startswith(f"crm: error: the config file {config_file} is not valid TOML: ")
+    assert result.err.count("\n") == 1
+
+
+def test_path_prints_the_file_named_by_crm_config(config_file, tmp_path, monkeypatch):
+    assert run_crm(["config", "path"]).out == f"{config_file}\n"
+    other = tmp_path / "elsewhere" / "crm.toml"
+    monkeypatch.setenv("CRM_CONFIG", str(other))
+    assert run_crm(["config", "path"]).out == f"{other}\n"
+    assert run_crm(["config", "set", "format", "json"]).code == 0
+    assert other.read_text() == 'format = "json"\n'
+
+
+# --- the settings are honoured -------------------------------------------------------------
+
+
+def test_configured_user_and_database_are_used(crm, db_url, monkeypatch):
+    assert crm("user", "add", "bob").code == 0
+    monkeypatch.delenv("CRM_DATABASE_URL")
+    assert run_crm(["config", "set", "database", db_url]).code == 0
+    assert run_crm(["config", "set", "user", "bob"]).code == 0
+    result = run_crm(["user", "show", "me", "--json"])
+    assert result.code == 0, result
+    assert result.json()["login"] == "bob"
+    # --user and CRM_USER still win over the file
+    assert run_crm(["--user", "admin", "user", "show", "me", "--json"]).json()["login"] == "admin"
+    monkeypatch.setenv("CRM_USER", "admin")
+    assert run_crm(["user", "show", "me", "--json"]).json()["login"] == "admin"
+
+
+def test_configured_timezone_shows_times_in_that_zone(crm, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2026-11-22T01:00:00Z")
+    assert crm("user", "add", "bob").code == 0
+    assert crm("config", "set", "timezone", "Asia/Shanghai").code == 0
+    shown = crm("user", "show", "bob", "--json").json()
+    assert shown["created_at"] == "2026-11-22T09:00:00+08:00"
+    # a user's own time zone wins over the config file
+    assert crm("user", "edit", "me", "--timezone", "Europe/Berlin").code == 0
+    assert crm("user", "show", "bob", "--json").json()["created_at"] == "2026-11-22T02:00:00+01:00"
+
+
+def test_configured_format_applies_on_a_terminal_only(crm, monkeypatch):
+    assert crm("config", "set", "format", "ids").code == 0
+    piped = crm("user", "list")
+    assert piped.out.startswith("id\tlogin\t")  # piped output stays tab-separated
+    monkeypatch.setattr("crmcli.output.stdout_is_terminal", lambda: True)
+    assert crm("user", "list").out == "1\n"
+    assert crm("user", "list", "--format", "csv").out.startswith("id,login,")  # an explicit --format wins
+
+
+def test_version_works_without_a_command():
+    from crmcli import __version__
+    from tests.conftest import run_crm
+
+    result = run_crm(["--version"])
+    assert (result.code, result.out) == (0, f"crm {__version__}\n")

@@ -1,0 +1,93 @@
+"""A seeded database, a frozen clock and a ready ``CrmApp`` for the TUI tests.
+
+Every TUI test runs on the same records, created at the same ``CRM_NOW`` by the
+CLI itself, so ids, times and snapshots are stable.  Times show in Asia/Shanghai
+(the administrator's zone), the clock stands at 2026-11-20 09:30 there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+NOW = "2026-11-20T09:30:00+08:00"
+
+SEED: list[tuple[str, ...]] = [
+    ("user", "edit", "admin", "--timezone", "Asia/Shanghai"),
+    ("user", "add", "wangfang", "--name", "王芳芳", "--role", "sales_rep"),
+    # 1: followed up, next contact later today
+    ("lead", "add", "张伟", "--company", "华为技术有限公司", "--title", "采购经理", "--mobile", "13800138000",
+     "--source", "event", "--region", "深圳", "--next", "2026-11-19 10:00"),
+    # 2: next contact in three days
+    ("lead", "add", "Alice Brown", "--company", "Contoso Ltd", "--email", "alice@contoso.com", "--source", "web",
+     "--next", "2026-11-23 10:00"),
+    # 3: overdue since yesterday
+    ("lead", "add", "李娜", "--company", "阿里巴巴网络技术有限公司", "--mobile", "13900139000", "--source", "referral",
+     "--next", "2026-11-19 16:00"),
+    # 4: no next contact; brackets must not be read as markup
+    ("lead", "add", "Bob [admin] Smith", "--company", "Fabrikam", "--source", "ads"),
+    # 5: due later today
+    ("lead", "add", "王芳", "--company", "小米科技", "--source", "phone", "--next", "2026-11-20 15:00"),
+    # 6: invalid (closed)
+    ("lead", "add", "陈静", "--company", "无效公司", "--source", "other"),
+    ("lead", "invalidate", "6", "--reason", "空号"),
+    # 7: someone else's, 8: in the lead pool
+    ("lead", "add", "赵强", "--company", "腾讯科技", "--owner", "wangfang"),
+    ("lead", "add", "Pool Lead", "--company", "Northwind", "--owner", "none"),
+    ("lead", "follow", "1", "--via", "phone", "--note", "约了下周演示", "--next", "2026-11-20 11:00"),
+    # customers 1 and 2 are mine (1 overdue), 3 is wangfang's
+    ("customer", "add", "深圳华强电子有限公司", "--tier", "A", "--phone", "0755-83030000", "--next", "2026-11-19 09:00"),
+    ("customer", "add", "Contoso Ltd", "--tier", "B", "--email", "info@contoso.com"),
+    ("customer", "add", "腾讯科技（深圳）有限公司", "--owner", "wangfang"),
+]
+
+
+@pytest.fixture
+def seeded(crm, monkeypatch: pytest.MonkeyPatch):
+    """The test database with the records above, the clock frozen at NOW."""
+    monkeypatch.setenv("CRM_NOW", NOW)
+    for args in SEED:
+        result = crm(*args)
+        assert result.code == 0, (args, result)
+    return crm
+
+
+@pytest.fixture
+def make_app(seeded):
+    """``make_app(readonly=False, start="today", user="admin", lang="en")``: a CrmApp on the seeded data."""
+    from crmcli import i18n
+
+    def make(readonly: bool = False, start: str = "today", user: str = "admin", lang: str = "en") -> Any:
+        from crmcli.runtime import Runtime
+        from crmcli.tui.app import CrmApp
+        from crmcli.tui.data import Data
+
+        i18n.set_language(lang)
+        runtime = Runtime(user=user, command_line="crm tui", language_source="env")
+        data = Data(runtime, readonly=readonly)
+        data.open()
+        return CrmApp(data, start=start)
+
+    yield make
+    i18n.set_language("en")
+
+
+async def settle(pilot: Any, rounds: int = 3) -> None:
+    """Let every database worker finish and its result reach the screen."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def pilot_test(test: Any) -> Any:
+    """Run an ``async def`` test (Textual's Pilot is async) without an asyncio pytest plugin."""
+    import asyncio
+    import functools
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
