@@ -1,7 +1,9 @@
 """The project's one gettext function, ``_``, and the language switch.
 
 Every user-facing string goes through ``_``.  Catalogs are ``.po`` files under
-``crmcli/locale/<lang>/LC_MESSAGES/crmcli.po``; they are read directly (no
+``crmcli/locale/<lang>/LC_MESSAGES/``: ``crmcli.po`` and one ``<area>.po`` per
+capability added since (so that people working on different areas never edit
+the same catalog); they are merged when loaded and read directly (no
 compiled ``.mo`` step, so a source checkout is always in sync) and only when a
 language other than English is active, which keeps ``crm --help`` fast.
 """
@@ -72,11 +74,19 @@ def catalog_path(lang: str) -> Path:
     return _LOCALE_DIR / lang / "LC_MESSAGES" / "crmcli.po"
 
 
+def catalog_paths(lang: str) -> list[Path]:
+    """Every catalog of ``lang``: ``crmcli.po`` first, then the area catalogs by name."""
+    directory = catalog_path(lang).parent
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob("*.po"), key=lambda p: (p.name != "crmcli.po", p.name))
+
+
 def load_catalog(lang: str) -> dict[str, str]:
-    path = catalog_path(lang)
-    if not path.exists():
-        return {}
-    return parse_po(path.read_text(encoding="utf-8"))
+    catalog: dict[str, str] = {}
+    for path in catalog_paths(lang):
+        catalog.update(parse_po(path.read_text(encoding="utf-8")))
+    return catalog
 
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}

@@ -90,13 +90,27 @@ def test_translations_are_chinese(catalog):
     assert not copied, copied
 
 
-def test_catalog_has_a_proper_header():
-    entries = tool.load()
+@pytest.mark.parametrize("po", tool.catalogs(), ids=lambda p: p.name)
+def test_catalog_has_a_proper_header(po):
+    entries = tool.load(po)
     header = [e for e in entries if e.msgid == ""]
     assert len(header) == 1 and entries[0].msgid == ""
     assert "Content-Type: text/plain; charset=UTF-8\n" in header[0].msgstr
     assert "Language: zh_CN\n" in header[0].msgstr
-    assert "" not in parse_po(tool.PO_PATH.read_text(encoding="utf-8"))
+    assert "" not in parse_po(po.read_text(encoding="utf-8"))
+
+
+def test_area_catalogs_are_merged(tmp_path, monkeypatch):
+    """An area catalog beside crmcli.po is read by the program and counted by the check."""
+    directory = tmp_path / "zh_CN" / "LC_MESSAGES"
+    directory.mkdir(parents=True)
+    (directory / "crmcli.po").write_text(tool.HEADER + '\nmsgid "Lead"\nmsgstr "线索"\n', encoding="utf-8")
+    (directory / "pool.po").write_text(tool.HEADER + '\nmsgid "Pool"\nmsgstr "公海"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "_LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(tool, "PO_PATH", directory / "crmcli.po")
+    assert i18n.load_catalog("zh_CN") == {"Lead": "线索", "Pool": "公海"}
+    assert [p.name for p in tool.catalogs()] == ["crmcli.po", "pool.po"]
+    assert {e.msgid for e in tool.load()} == {"", "Lead", "Pool"}
 
 
 def test_tool_reader_agrees_with_the_program(catalog):

@@ -6,6 +6,11 @@ Usage (from the repository root)::
     python tools/i18n.py extract [-o FILE]   # every _()/N_() literal, as a .pot template (stdout by default)
     python tools/i18n.py check               # missing / untranslated / obsolete msgids; exit 1 if work is left
     python tools/i18n.py update              # append missing msgids (empty msgstr) to the end of the .po file
+    python tools/i18n.py --po crmcli/locale/zh_CN/LC_MESSAGES/pool.po update   # ... of an area catalog
+
+The zh_CN catalog is ``crmcli.po`` plus one area catalog per capability beside
+it (``pool.po``, ``pipeline.po``, ...), merged by the program; ``check`` with
+the default ``--po`` checks the code against all of them together.
 
 Strings are found with :mod:`ast` in ``crmcli/**/*.py``: the first argument of a
 call to ``_`` or ``N_`` (also ``i18n._``) when it is a string literal, including
@@ -169,6 +174,7 @@ class Entry:
     msgstr: str
     fuzzy: bool
     line: int  # where the entry starts in the file (1-based)
+    file: Path | None = None  # which catalog it is in (set by load())
 
 
 def read_po(text: str) -> list[Entry]:
@@ -201,9 +207,20 @@ def read_po(text: str) -> list[Entry]:
     return entries
 
 
+def catalogs() -> list[Path]:
+    """``crmcli.po`` and the area catalogs beside it (``pool.po``, ``pipeline.po``, ...)."""
+    return sorted(PO_PATH.parent.glob("*.po"), key=lambda p: (p != PO_PATH, p.name))
+
+
 def load(path: Path | None = None) -> list[Entry]:
-    path = path or PO_PATH
-    return read_po(path.read_text(encoding="utf-8")) if path.exists() else []
+    """The entries of one catalog, or of all of them (``path`` None) in load order."""
+    entries: list[Entry] = []
+    for p in [path] if path else catalogs():
+        if p.exists():
+            for e in read_po(p.read_text(encoding="utf-8")):
+                e.file = p
+                entries.append(e)
+    return entries
 
 
 # --- writing entries -------------------------------------------------------------------
@@ -350,23 +367,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not po.exists():
         print(f"{_rel(po)} does not exist; run: python tools/i18n.py update", file=sys.stderr)
         return 1
-    report = compare(extracted, load(po))
-    where = _rel(po)
+    # The default catalog stands for all of them: crmcli.po and the area catalogs beside it.
+    entries = load() if po == PO_PATH else load(po)
+    report = compare(extracted, [e for e in entries if e.msgid])
+
+    def where(e: Entry) -> str:
+        return f"{_rel(e.file or po)}:{e.line}"
+
     for m in report.missing:
         refs = extracted.messages[m]
         print(f"missing: {refs[0][0]}:{refs[0][1]}: {_short(m)}")
     for e in report.untranslated:
-        print(f"untranslated: {where}:{e.line}: {_short(e.msgid)}")
+        print(f"untranslated: {where(e)}: {_short(e.msgid)}")
     for e in report.fuzzy:
-        print(f"fuzzy: {where}:{e.line}: {_short(e.msgid)}")
+        print(f"fuzzy: {where(e)}: {_short(e.msgid)}")
     for e in report.mismatched:
-        print(f"placeholders differ: {where}:{e.line}: {_short(e.msgid)} "
+        print(f"placeholders differ: {where(e)}: {_short(e.msgid)} "
               f"({' '.join(sorted(placeholders(e.msgid))) or 'none'} vs "
               f"{' '.join(sorted(placeholders(e.msgstr))) or 'none'})")
     for e in report.duplicates:
-        print(f"duplicate entry: {where}:{e.line}: {_short(e.msgid)}")
+        print(f"duplicate entry: {where(e)}: {_short(e.msgid)}")
     for e in report.obsolete:
-        print(f"obsolete (not in the code any more): {where}:{e.line}: {_short(e.msgid)}")
+        print(f"obsolete (not in the code any more): {where(e)}: {_short(e.msgid)}")
     translated = len(extracted.messages) - len(report.missing) - len(report.untranslated) - len(report.fuzzy)
     print(f"{LANG}: {translated}/{len(extracted.messages)} translated; {len(report.missing)} missing, "
           f"{len(report.untranslated)} untranslated, {len(report.fuzzy)} fuzzy, "
@@ -389,6 +411,8 @@ def cmd_update(args: argparse.Namespace) -> int:
         else:
             text = HEADER
     known = {e.msgid for e in entries}
+    if po.parent == PO_PATH.parent:  # an area catalog: what another catalog already has is not new
+        known |= {e.msgid for e in load()}
     new = [m for m in extracted.messages if m not in known]
     if new:
         text = text.rstrip("\n") + "\n"
