@@ -1,0 +1,3 @@
+"""Tasks, events and reminders (DOMAIN.md "Tasks and schedule")."""
+
+from __future__ import annotations
