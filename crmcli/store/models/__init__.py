@@ -5,7 +5,7 @@ from crmcli.store.models.org import Department, Role, RoleDepartment, RolePermis
 from crmcli.store.models.records import Contact, Customer, CustomField, FollowUp, Lead, Tag
 
 # The areas added since; each module registers its tables when imported.
-from crmcli.store.models import pipeline, pool, schedule  # noqa: F401,E402
+from crmcli.store.models import contracts, pipeline, pool, schedule  # noqa: F401,E402
 
 __all__ = [
     "AuditLog",
