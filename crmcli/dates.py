@@ -4,7 +4,8 @@ Accepted: ``now``, ``today``, ``tomorrow``, ``yesterday`` (and 今天/明天/昨
 weekday names (the next such day after today; ``mon``, ``monday``, 周一, 星期一),
 relative offsets ``+3d``, ``-2w``, ``+1mo``, ``+1y``, ``+4h``, ``+30min``,
 period ends ``eod``, ``eow``, ``eom``, ``eoy`` and starts ``sod``, ``sow``, ``som``,
-``soy``, and anything python-dateutil reads (``2026-12-01``, ``2026-12-01 14:30``,
+``soy``; a day word, weekday (``next monday`` too) or day offset followed by a time of
+day (``tomorrow 10:00``, ``fri 3pm``, ``+2d 9:30``, ``明天 10点``); and anything python-dateutil reads (``2026-12-01``, ``2026-12-01 14:30``,
 ``Dec 1``).  A time without an offset is in the user's zone.  Results are
 timezone-aware UTC datetimes, or plain dates from :func:`parse_date`.
 """
@@ -32,6 +33,9 @@ _DAY_WORDS = {
     "today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "yesterday": -1, "昨天": -1, "后天": 2,
 }
 _OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|m|y|years?)$")
+_TIME_OF_DAY = re.compile(
+    r"^(?P<day>.+?)\s*(?:at\s+)?(?:(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)"
+    r"|(?P<h24>\d{1,2}):(?P<m24>\d{2})|(?P<hcn>\d{1,2})点(?P<half>半)?)$")
 _DURATION = re.compile(r"^(\d+)\s*(min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|m|y|years?)$")
 
 
@@ -104,6 +108,8 @@ def _parse(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
 
     if word == "now":
         return Parsed(local_now, True)
+    if word.startswith("next ") and word[5:].strip() in _WEEKDAYS:
+        word = word[5:].strip()
     if word in _DAY_WORDS:
         return Parsed(midnight(today + timedelta(days=_DAY_WORDS[word])), False)
     if word in _WEEKDAYS:
@@ -122,6 +128,10 @@ def _parse(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
             return Parsed(_shift(local_now, n, unit), True)
         return Parsed(_shift(midnight(today), n, unit), False)
 
+    timed = _with_time_of_day(word, tz, now)
+    if timed is not None:
+        return timed
+
     from dateutil import parser as dateparser
 
     try:
@@ -132,6 +142,33 @@ def _parse(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return Parsed(value, has_time)
+
+
+def _with_time_of_day(word: str, tz: tzinfo, now: datetime | None) -> Parsed | None:
+    """``tomorrow 10:00``, ``fri 3pm``, ``+2d 9:30``, ``明天 10点半``: a day word and a time of day."""
+    m = _TIME_OF_DAY.match(word)
+    if not m:
+        return None
+    day_text = m.group("day").strip()
+    if not (day_text in _DAY_WORDS or day_text in _WEEKDAYS or _OFFSET.match(day_text)
+            or (day_text.startswith("next ") and day_text[5:].strip() in _WEEKDAYS)):
+        return None  # "2026-12-01 14:30" and the like are dateutil's
+    day = _parse(day_text, tz, now)
+    if day.has_time:
+        raise _bad_date(word)  # "+4h 10:00" means nothing sensible
+    if m.group("h24") is not None:
+        hour, minute = int(m.group("h24")), int(m.group("m24"))
+    elif m.group("hcn") is not None:
+        hour, minute = int(m.group("hcn")), 30 if m.group("half") else 0
+    else:
+        hour, minute = int(m.group("h")) % 12, int(m.group("m") or 0)
+        if not 1 <= int(m.group("h")) <= 12:
+            raise _bad_date(word)
+        hour += 12 if m.group("ampm") == "pm" else 0
+    if hour > 23 or minute > 59:
+        raise _bad_date(word)
+    local_day = day.moment.astimezone(tz).date()
+    return Parsed(datetime.combine(local_day, time(hour, minute), tz), True)
 
 
 def parse_datetime(text: str, tz: tzinfo, now: datetime | None = None) -> datetime:

@@ -114,8 +114,8 @@ def test_area_catalogs_are_merged(tmp_path, monkeypatch):
 
 
 def test_tool_reader_agrees_with_the_program(catalog):
-    entries = tool.load()
-    assert len({e.msgid for e in entries}) == len(entries), "duplicate msgids in the catalog"
+    entries = [e for e in tool.load() if e.msgid]  # every catalog has its own header
+    assert len({e.msgid for e in entries}) == len(entries), "duplicate msgids in the catalogs"
     assert {e.msgid: e.msgstr for e in entries if e.msgid and e.msgstr and not e.fuzzy} == catalog
 
 

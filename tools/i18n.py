@@ -368,7 +368,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{_rel(po)} does not exist; run: python tools/i18n.py update", file=sys.stderr)
         return 1
     # The default catalog stands for all of them: crmcli.po and the area catalogs beside it.
-    entries = load() if po == PO_PATH else load(po)
+    entries = load() if po.resolve() == PO_PATH else load(po)
     report = compare(extracted, [e for e in entries if e.msgid])
 
     def where(e: Entry) -> str:
@@ -411,7 +411,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         else:
             text = HEADER
     known = {e.msgid for e in entries}
-    if po.parent == PO_PATH.parent:  # an area catalog: what another catalog already has is not new
+    if po.resolve().parent == PO_PATH.parent:  # an area catalog: what another catalog already has is not new
         known |= {e.msgid for e in load()}
     new = [m for m in extracted.messages if m not in known]
     if new:

@@ -32,7 +32,8 @@ def _dates() -> str:
     return _(
         "Dates and times are read in your time zone and stored in UTC.\n\n"
         "  now, today, tomorrow, yesterday (今天, 明天, 昨天, 后天)\n"
-        "  monday … sunday, mon … sun (周一 … 周日): the next such day\n"
+        "  monday … sunday, mon … sun (周一 … 周日), next monday: the next such day\n"
+        "  tomorrow 10:00, fri 3pm, +2d 9:30, 明天 10点半: a day and a time of day\n"
         "  +3d, -2w, +1mo, +1y, +4h, +30min: relative to today (or now, for hours and minutes)\n"
         "  eod, eow, eom, eoy: the end of today, this week, month, year; sod, sow, som, soy: the start\n"
         "  2026-12-01, 2026-12-01 14:30, 'Dec 1 2026': anything python-dateutil reads\n"

@@ -32,6 +32,7 @@ def sh(*args) -> datetime:
     ("昨天", sh(2026, 11, 17)),
     # weekday names: the next such day after today (today is a Wednesday)
     ("friday", sh(2026, 11, 20)),
+    ("next friday", sh(2026, 11, 20)),
     ("fri", sh(2026, 11, 20)),
     ("monday", sh(2026, 11, 23)),
     ("wednesday", sh(2026, 11, 25)),
@@ -68,6 +69,28 @@ def test_parse_datetime(text, expected):
     result = parse_datetime(text, SH, NOW)
     assert result == expected
     assert result.tzinfo == UTC
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("tomorrow 10:00", sh(2026, 11, 19, 10, 0)),
+    ("next monday 10:00", sh(2026, 11, 23, 10, 0)),
+    ("fri 3pm", sh(2026, 11, 20, 15, 0)),
+    ("fri at 3:30pm", sh(2026, 11, 20, 15, 30)),
+    ("+2d 9:30", sh(2026, 11, 20, 9, 30)),
+    ("today 18:00", sh(2026, 11, 18, 18, 0)),
+    ("明天 10点", sh(2026, 11, 19, 10, 0)),
+    ("明天 10点半", sh(2026, 11, 19, 10, 30)),
+    ("周五 14:00", sh(2026, 11, 20, 14, 0)),
+])
+def test_a_day_word_with_a_time_of_day(text, expected):
+    assert parse_datetime(text, SH, NOW) == expected
+    assert parse_due(text, SH, NOW) == expected  # a time was given: not the end of the day
+
+
+@pytest.mark.parametrize("text", ["tomorrow 25:00", "tomorrow 10:75", "fri 13pm", "+4h 10:00"])
+def test_a_day_word_with_an_impossible_time_is_refused(text):
+    with pytest.raises(ValidationError):
+        parse_datetime(text, SH, NOW)
 
 
 def test_month_offsets_keep_to_the_end_of_shorter_months():
