@@ -211,7 +211,7 @@ def _move_everything(session: Session, actor: Actor, keep: Customer, drop: Custo
         elif access == "write" and current.access != "write":
             current.access = "write"
     moved["team"] = joined
-    for name, related in customers.RELATED.items():
+    for name, related in customers.related_types().items():  # every area's records, not just those imported
         if related.merge is not None:
             moved[name] = related.merge(session, actor, drop.id, keep.id)
     session.flush()
