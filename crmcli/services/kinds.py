@@ -15,6 +15,14 @@ MODULES = (
     "crmcli.services.leads",
     "crmcli.services.customers",
     "crmcli.services.contacts",
+    "crmcli.services.demo_records",  # the demo's records step, first: the later areas' steps follow it
+    "crmcli.services.pool",  # pools and the demo's pool step
+    "crmcli.services.tasks",  # tasks and events (crm today and crm remind read both)
+    "crmcli.services.events",
+    "crmcli.services.opportunities",  # opportunities, stages (and the pipeline demo step)
+    "crmcli.services.quotes",
+    "crmcli.services.contracts",  # contracts, receivable plans, payments (and the contracts demo step)
+    "crmcli.services.contracts_demo",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,14 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from crmcli.services import demo as demo_service
+from crmcli.services import kinds
 from crmcli.store.models import AuditLog, Department, Role, User, UserRole
 from tests.commands._org import snapshot
 from tests.conftest import ADMIN, run_crm
 
 NOW = "2026-11-22T09:00:00+08:00"
+
+kinds.load_all()  # every module's demo step is registered before a test copies demo_service.STEPS
 
 SALES = {"wangfang", "zhaomin", "liqiang", "zhoujie", "sunli", "huanglei", "wuxia", "zhengkai", "chenhao",
          "linxiaoyu", "hejun", "guoting", "fengyu", "liumin", "emily", "james", "sofia", "kenji"}
@@ -105,7 +109,8 @@ def test_quiet_prints_no_hints(crm):
     result = crm("demo", "--quiet", "--format", "tsv")
     assert result.code == 0, result
     assert result.err == ""
-    assert result.rows()[0] == ["database", "company", "departments", "users", "disabled", "administrators"]
+    assert result.rows()[0] == ["database", "company", "departments", "users", "disabled", "leads", "customers",
+                                "contacts", "followups", "administrators"]
 
 
 def test_everything_is_in_the_operation_log_at_crm_now(demo, session):
@@ -136,8 +141,13 @@ def test_the_same_demo_every_run(tmp_path, monkeypatch):
         listed = run_crm(["--db", db, "--user", "boss", "--json", "user", "list", "--all"])
         shown = [run_crm(["--db", db, "--user", "boss", "--json", "user", "show", login]).json()
                  for login in sorted(demo_service.LOGINS)]
-        listings.append((listed.json(), shown))
+        records = [run_crm(["--db", db, "--user", "boss", noun, "export", "--format", "jsonl", "--sort", "id"]).out
+                   for noun in ("lead", "customer", "contact")]
+        log = run_crm(["--db", db, "--user", "boss", "--json", "audit", "list", "--limit", "100000"]).json()
+        log = [{k: v for k, v in row.items() if k != "command"} for row in log]  # it names the file
+        listings.append((listed.json(), shown, records, log))
     assert listings[0] == listings[1]
+    assert all(len(out.splitlines()) > 100 for out in listings[0][2])
     assert {s["login"]: s["phone"] for s in listings[0][1]}["wangfang"].startswith("+86 13")
     assert {s["login"]: s["phone"] for s in listings[0][1]}["james"].startswith("+44 20 ")
 
@@ -148,15 +158,18 @@ def test_the_same_demo_every_run(tmp_path, monkeypatch):
 def test_a_sales_rep_sees_only_their_own_audit_rows(demo, crm, session):
     with session() as s:
         liqiang = s.execute(select(User).where(User.login == "liqiang")).scalar_one()
-    rows = crm("audit", "list", "--json", "--limit", "1000", user="liqiang").json()
-    assert [(r["user"], r["action"], r["record"]) for r in rows] == [("liqiang", "user.edit", f"user:{liqiang.id}")]
-    assert rows[0]["changes"] == {"phone": [None, liqiang.phone]}
+    rows = crm("audit", "list", "--json", "--limit", "10000", user="liqiang").json()
+    assert {r["user"] for r in rows} == {"liqiang"}
+    own = [r for r in rows if r["action"].startswith("user.")]
+    assert [(r["user"], r["action"], r["record"]) for r in own] == [("liqiang", "user.edit", f"user:{liqiang.id}")]
+    assert own[0]["changes"] == {"phone": [None, liqiang.phone]}
+    assert {r["action"] for r in rows} >= {"lead.add", "customer.add", "contact.add", "followup.add"}
 
 
 def test_the_sales_director_sees_the_log_of_every_sales_team(demo, crm):
-    rows = crm("audit", "list", "--json", "--limit", "1000", user="wangfang").json()
+    rows = crm("audit", "list", "--json", "--limit", "100000", user="wangfang").json()
     assert {r["user"] for r in rows} == SALES
-    east = crm("audit", "list", "--json", "--limit", "1000", user="zhaomin").json()
+    east = crm("audit", "list", "--json", "--limit", "100000", user="zhaomin").json()
     assert {r["user"] for r in east} == {"zhaomin", "liqiang", "zhoujie", "sunli", "huanglei", "wuxia", "zhengkai"}
 
 
@@ -204,7 +217,8 @@ def test_a_second_run_refuses_and_writes_nothing(demo, crm, session):
     before = snapshot(session)
     again = crm("demo")
     _refused(again, 5, "")
-    assert "already holds data (9 departments, 30 users, 68 operation-log entries)" in again.err
+    assert "already holds data (9 departments, 30 users, " in again.err
+    assert " rows in lead" in again.err
     assert "crm demo fills only a new database" in again.err
     assert snapshot(session) == before
 
@@ -281,3 +295,119 @@ def test_hints_repeat_the_options_the_run_needed_but_never_a_password(monkeypatc
     monkeypatch.setenv("CRM_DATABASE_URL", "team.sqlite")
     monkeypatch.setenv("CRM_USER", "boss")
     assert _next_steps(Runtime(db="team.sqlite", user="boss"))[:2] == ["crm dept list", "crm user list"]
+
+
+# --- the records step: leads, customers, contacts, follow-ups --------------------------------------
+
+
+def test_the_records_of_the_sales_people(demo, session):
+    from crmcli.services import customers as customer_service
+    from crmcli.services import leads as lead_service
+    from crmcli.services.demo_records import SHOWCASE
+    from crmcli.store.models import Contact, CustomField, Customer, FollowUp, Lead, TeamMember
+
+    with session() as s:
+        logins = {u.id: u.login for u in s.execute(select(User)).scalars()}
+        lead_rows = list(s.execute(select(Lead)).scalars())
+        customer_rows = list(s.execute(select(Customer)).scalars())
+        contact_rows = list(s.execute(select(Contact)).scalars())
+        follow_rows = list(s.execute(select(FollowUp)).scalars())
+        team = list(s.execute(select(TeamMember).where(TeamMember.record_type == "customer")).scalars())
+        field = s.execute(select(CustomField).where(CustomField.name == "industry_code")).scalar_one()
+    # a few hundred records
+    assert 150 <= len(lead_rows) <= 300 and 90 <= len(customer_rows) <= 200
+    assert 150 <= len(contact_rows) <= 300 and 300 <= len(follow_rows) <= 700
+    # owned by the sales people (and a few pool leads from marketing); 刘敏 left and handed hers to 陈浩
+    owners = {logins.get(r.owner_id) for r in lead_rows + customer_rows + contact_rows}
+    assert owners - {None} <= SALES | {"yangxue"} and "chenhao" in owners
+    open_records = [r for r in lead_rows if r.status not in ("converted", "invalid")] + customer_rows + contact_rows
+    assert "liumin" not in {logins.get(r.owner_id) for r in open_records}  # closed leads stay hers
+    assert sum(1 for r in lead_rows if r.owner_id is None) >= 3
+    # Chinese and English names and companies
+    assert any(r.name.isascii() for r in lead_rows) and any(not r.name.isascii() for r in lead_rows)
+    assert any(r.company and r.company.endswith("有限公司") for r in lead_rows)
+    assert any(r.company and r.company.endswith(("Ltd", "S.L.", "K.K.")) for r in lead_rows)
+    # every source and status; invalid ones have a reason; converted ones link what they became
+    assert {r.source for r in lead_rows} == set(lead_service.SOURCES)
+    assert {r.status for r in lead_rows} == set(lead_service.STATUSES)
+    assert all(r.invalid_reason for r in lead_rows if r.status == "invalid")
+    converted = [r for r in lead_rows if r.status == "converted"]
+    assert len(converted) >= 10 and all(r.customer_id and r.contact_id and r.converted_at for r in converted)
+    # customers: tiers, every status, locked key accounts, teams, the custom field
+    assert {r.tier for r in customer_rows} >= {"A", "B", "C"}
+    assert {r.status for r in customer_rows} == set(customer_service.STATUSES)
+    assert any(r.locked for r in customer_rows) and all(r.tier == "A" for r in customer_rows if r.locked)
+    assert len(team) >= 10 and {m.access for m in team} == {"read", "write"}
+    assert field.type == "text"
+    assert sum(1 for r in customer_rows if (r.custom or {}).get("industry_code")) >= 50
+    assert all(r.credit_code is None or len(r.credit_code) == 18 for r in customer_rows)
+    # contacts: one primary per customer that has contacts, roles, birthdays
+    primaries: dict[int, int] = {}
+    for c in contact_rows:
+        primaries[c.customer_id] = primaries.get(c.customer_id, 0) + int(c.is_primary)
+    assert set(primaries.values()) == {1}
+    assert {"decision maker", "technical lead", "决策人", "采购"} <= {c.role for c in contact_rows}
+    assert sum(1 for c in contact_rows if c.birthday) >= 50
+    # follow-ups on all three kinds, in the past; next contacts around now
+    assert {f.record_type for f in follow_rows} == {"lead", "customer", "contact"}
+    now = datetime.fromisoformat(NOW)
+    assert all(f.at <= now for f in follow_rows)
+    nexts = [r.next_contact_at for r in lead_rows + customer_rows + contact_rows if r.next_contact_at]
+    assert any(t < now for t in nexts) and any(t > now for t in nexts)
+    # closed records wait for no contact
+    assert all(r.next_contact_at is None for r in lead_rows if r.status in ("invalid", "converted"))
+    # the customer the hints show
+    showcase = next(r for r in customer_rows if r.name == SHOWCASE[1])
+    assert logins[showcase.owner_id] == "liqiang" and showcase.tier == "A" and showcase.locked
+    assert primaries[showcase.id] == 1 and sum(1 for c in contact_rows if c.customer_id == showcase.id) == 3
+
+
+def test_summary_counts_the_records(crm, session, monkeypatch):
+    from crmcli.store.models import Contact, Customer, FollowUp, Lead
+
+    monkeypatch.setenv("CRM_NOW", NOW)
+    data = crm("demo", "--json").json()
+    with session() as s:
+        counts = {what: s.execute(select(func.count()).select_from(model)).scalar_one()
+                  for what, model in (("leads", Lead), ("customers", Customer), ("contacts", Contact),
+                                      ("follow-ups", FollowUp))}
+    assert {k: data["created"][k] for k in counts} == counts
+    assert (data["leads"], data["customers"], data["contacts"], data["followups"]) == (
+        counts["leads"], counts["customers"], counts["contacts"], counts["follow-ups"])
+
+
+@pytest.mark.parametrize("login", ["liqiang", "hejun", "james", "chenhao"])
+def test_every_sales_rep_has_something_overdue_and_due_today(demo, crm, login):
+    for noun in ("lead", "customer"):
+        for when in ("overdue", "today", "week"):
+            result = crm(noun, "list", "--owner", "me", "--next-contact", when, "--format", "ids", user=login)
+            assert result.code == 0, result
+            assert result.out.split(), (noun, when)
+
+
+def test_the_suggested_record_commands_work(demo, crm):
+    from crmcli.commands.demo import _next_steps
+    from crmcli.runtime import Runtime
+
+    hints = [h for h in _next_steps(Runtime()) if any(n in h for n in (" lead ", " customer ", " contact "))]
+    assert len(hints) == 6
+    for hint in hints:
+        args = hint.split()[1:]
+        user = args[args.index("--user") + 1]
+        rest = [a for i, a in enumerate(args) if a != "--user" and (i == 0 or args[i - 1] != "--user")]
+        result = crm(*rest, "--format", "tsv", user=user)
+        assert result.code == 0, (hint, result)
+        assert len(result.out.splitlines()) >= 2, (hint, result)
+
+
+def test_the_showcase_customer_360_view(demo, crm):
+    from crmcli.services.demo_records import SHOWCASE
+
+    data = crm("customer", "show", SHOWCASE[1], "--json", user="liqiang").json()
+    assert data["tier"] == "A" and data["locked"] is True and data["custom"] == {"industry_code": "C39"}
+    assert [m["login"] for m in data["team"]] == ["zhoujie"]
+    assert len(data["contacts"]) == 3 and sum(c["primary"] for c in data["contacts"]) == 1
+    # a team member sees it whatever their scope; another rep does not
+    assert crm("customer", "show", SHOWCASE[1], "--json", user="zhoujie").code == 0
+    refused = crm("customer", "show", SHOWCASE[1], user="hejun")
+    assert refused.code == 3 and refused.out == ""
