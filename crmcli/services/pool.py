@@ -621,6 +621,38 @@ def _demo_step(session: Session, actor: Actor, state: Any) -> None:
         pool_moves.assign(session, actor_for(session, state.users["zhaomin"]), [str(returned[-1])], "wuxia",
                           reason="重新分配给吴霞跟进")
         state.count("pool customers", -1)
+    _demo_neglect(session, state)
+
+
+def _demo_neglect(session: Session, state: Any) -> None:
+    """Let some never-followed customers have been owned for weeks, so recycling has work to show.
+
+    The records step made every customer "now"; this back-dates when their owners received them
+    (and when they were created) — history the demo pretends happened, as ``docs/demo.md`` says.
+    A third become due for recycling (35–60 days), a third fall due within the week (24–29 days).
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from crmcli.store.models import Customer
+
+    rng = state.rng("pool-neglect")
+    now = clock.now()
+    ids = session.execute(select(Customer.id).where(
+        Customer.owner_id.is_not(None), Customer.locked.is_(False), Customer.last_followup_at.is_(None))
+        .order_by(Customer.id)).scalars().all()
+    for customer_id in ids:
+        roll = rng.random()
+        if roll < 1 / 3:
+            since = now - timedelta(days=rng.randint(35, 60), hours=rng.randint(0, 8))
+        elif roll < 2 / 3:
+            since = now - timedelta(days=rng.randint(24, 29), hours=rng.randint(0, 8))
+        else:
+            continue
+        session.execute(update(Customer).where(Customer.id == customer_id)
+                        .values(owned_since=since, created_at=since))
+        state.count("neglected customers")
 
 
 def _register_demo() -> None:
