@@ -57,17 +57,35 @@ def _what(kind: str) -> str:
     return _(NOUN_LABELS[_noun(kind)])
 
 
-def _ids(refs: list[str], kind: str) -> list[int]:
+def _ids(session: Session, refs: list[str], kind: str) -> list[int]:
+    """The ids that ``refs`` name: ids (``12``, ``#12``) or exact, unambiguous names.
+
+    A name is matched among every record of the kind, pooled or owned: whether the actor may
+    move it is decided afterwards, record by record, as for an id.
+    """
     if not refs:
         raise ValidationError(_("name at least one {noun}").format(noun=_what(kind)))
+    model = _model(kind)
     found: list[int] = []
     for ref in refs:
-        text = str(ref).strip().lstrip("#")
-        if not text.isdigit():
-            raise ValidationError(_("'{ref}' is not a {noun} id").format(ref=ref, noun=_what(kind)),
-                                  hint=_("pool commands take ids: crm pool customers lists them"))
-        if int(text) not in found:
-            found.append(int(text))
+        text = str(ref).strip()
+        if text.lstrip("#").isdigit():
+            record_id = int(text.lstrip("#"))
+        else:
+            query = select(model.id).where(model.name == text)
+            if kind == "customer":
+                query = query.where(model.merged_into_id.is_(None))
+            matches = session.execute(query.limit(6)).scalars().all()
+            if not matches:
+                raise NotFound(_("no {noun} named '{ref}'").format(noun=_what(kind), ref=text))
+            if len(matches) > 1:
+                raise ValidationError(
+                    _("'{ref}' could mean several {noun} records: {candidates}").format(
+                        ref=text, noun=_what(kind), candidates=", ".join(f"#{i}" for i in matches[:5])),
+                    hint=_("name it by id instead"))
+            record_id = matches[0]
+        if record_id not in found:
+            found.append(record_id)
     return found
 
 
@@ -177,7 +195,7 @@ def _take(session: Session, kind: str, item: Moved, owner_id: int, now: datetime
 def _pooled(session: Session, kind: str, refs: list[str]) -> list[Moved]:
     """The records named, each checked to be in a pool now (owned: a conflict naming the owner)."""
     records = []
-    for record_id in _ids(refs, kind):
+    for record_id in _ids(session, refs, kind):
         record = _record(session, kind, record_id)
         if record.owner_id is not None:
             raise Conflict(_("{noun} {id} is not in a pool: it belongs to {login}").format(
@@ -254,7 +272,7 @@ def give_back(session: Session, actor: Actor, refs: list[str], reason: str, *, k
     else:
         pool = pools.find(session, pool_ref, "customer") if pool_ref else pools.default_pool(session)
     records = []
-    for record_id in _ids(refs, kind):
+    for record_id in _ids(session, refs, kind):
         record = _record(session, kind, record_id)
         if record.owner_id is None:
             raise Conflict(_("{noun} {id} is already in pool {pool}").format(

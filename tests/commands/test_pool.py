@@ -115,6 +115,23 @@ def test_return_then_claim(crm, org, session):
     assert ids_of(crm("pool", "customers", "--format", "ids", user="rep2")) == []
 
 
+def test_a_pooled_customer_is_claimed_by_its_name(crm, org, session):
+    cid = customer_id(crm, "Acme", user="rep")
+    ok(crm("pool", "return", "Acme", "--reason", "no budget this year", user="rep"))
+    assert customer(session, cid).owner_id is None
+    assert ok(crm("pool", "claim", "Acme", user="rep2")).err == "Claimed 1 customer.\n"
+    assert customer(session, cid).owner_id == org["rep2"]
+
+
+def test_a_name_that_fits_several_customers_is_refused(crm, org, session):
+    crm("customer", "add", "Acme", user="rep")
+    crm("customer", "add", "Acme", "--allow-duplicate", user="rep2")
+    before = snapshot(session)
+    assert_refused(crm("pool", "claim", "Acme", user="rep"), 6,
+                   "crm: error: 'Acme' could mean several customer records: #1, #2 (hint: name it by id instead)\n")
+    assert snapshot(session) == before
+
+
 def test_days_in_the_pool(crm, org, clock):
     cid = pooled(crm)[0]
     clock("2026-11-25T09:00:00+00:00")
@@ -218,8 +235,8 @@ def test_claiming_an_owned_customer(crm, org, session):
 
 @pytest.mark.parametrize("args, code, err", [
     (("pool", "claim", "99"), 3, "crm: error: no customer 99\n"),
-    (("pool", "claim", "Acme"), 6, "crm: error: 'Acme' is not a customer id (hint: pool commands take ids: crm pool "
-                                   "customers lists them)\n"),
+    (("pool", "claim", "Ghost Ltd"), 3, "crm: error: no customer named 'Ghost Ltd'\n"),
+    (("pool", "claim", "Acme"), 5, "crm: error: customer 1 is not in a pool: it belongs to admin\n"),
     (("pool", "claim", "--leads", "99"), 3, "crm: error: no lead 99\n"),
     (("pool", "return", "99", "--reason", "x"), 3, "crm: error: no customer 99\n"),
     (("pool", "return", "1", "--reason", "  "), 6, "crm: error: say why with --reason\n"),
