@@ -179,7 +179,9 @@ class Output:
             if payload.get("id") is not None:
                 self._write(f"{payload['id']}\n")
         elif self.fmt in ("csv", "tsv"):
-            self.rows([Column(k, label) for k, label, _v in fields], [payload])
+            # a field that ``data`` nests (custom.FIELD under custom) keeps its shown value
+            row = {**{k: v for k, _label, v in fields}, **payload}
+            self.rows([Column(k, label) for k, label, _v in fields], [row])
         else:
             from rich.cells import cell_len
 

@@ -7,6 +7,7 @@ import typer
 from crmcli.commands._common import new_app, rt
 from crmcli.i18n import _
 from crmcli.services import normalise  # noqa: F401  (registers phone_region; imports no database code)
+from crmcli.services import schedule_keys  # noqa: F401,E402  (registers urgency.* and smtp.*; no database code)
 
 app = new_app(_("Your settings (TOML in the XDG config dir; CRM_CONFIG names another file).\n\n"
                 "Examples:\n\n  crm config show\n\n  crm config set timezone Asia/Shanghai\n\n"

@@ -85,7 +85,7 @@ def _show(session, view) -> None:
     # Opportunities, contracts and payments: sections the pipeline and contract issues register
     # through customers.register_related(); each brings its own columns and rows.
     for name, related in customers.RELATED.items():
-        if name in view.related:
+        if view.related.get(name):  # a registered section only when it has rows (JSON always has the key)
             out.section(_(related.title))
             out.rows([Column(key, _(label)) for key, label in related.columns], view.related[name])
     out.section(_("Timeline"))  # the customer's follow-ups and changes, and the follow-ups with its contacts
@@ -141,23 +141,43 @@ def list_(owner: OwnerOpt = None, status: StatusOpt = None, source: SourceOpt = 
           where: WhereOpt = None, sort: SortOpt = None, limit: LimitOpt = 50, after: AfterOpt = None,
           tier: Optional[List[str]] = typer.Option(None, "--tier", metavar="TIER", help=_("Only this tier (repeatable).")),
           kind: Optional[str] = typer.Option(None, "--kind", metavar="company|person", help=_("Only companies or only people.")),
-          locked: Optional[bool] = typer.Option(None, "--locked/--unlocked", help=_("Only locked, or only unlocked customers."))
+          locked: Optional[bool] = typer.Option(None, "--locked/--unlocked", help=_("Only locked, or only unlocked customers.")),
+          recycle_within: Optional[str] = typer.Option(None, "--recycle-within", metavar="DURATION",
+                                                       help=_("Only customers the public pool recycles within this "
+                                                              "time, e.g. 7d (adds the days-left columns).")),
+          days_left: bool = typer.Option(False, "--days-left",
+                                         help=_("Add when each customer would be recycled into the public pool, and why."))
           ) -> None:
     from crmcli.output import Column
     from crmcli.services import customers, records
 
     r = rt()
     opts = list_options(owner, status, source, tag, created, next_contact, search, where, sort, limit, after)
+    within = None
+    if recycle_within is not None:
+        from crmcli import dates
+
+        within = dates.parse_duration(recycle_within)
     with r.transaction(write=False) as (s, me):
-        page = customers.page(s, me, opts, r.timezone(), tiers=tier, kind=kind, locked=locked)
+        page = customers.page(s, me, opts, r.timezone(), tiers=tier, kind=kind, locked=locked, recycle_within=within)
         owners = customers.owner_logins(s, [c.owner_id for c in page.rows])
         tags = records.tags_for(s, "customer", [c.id for c in page.rows])
         rows = [customer_row(c, owners, tags.get(c.id)) for c in page.rows]
+        if within is not None or days_left:
+            from crmcli.services import pool_rules
+
+            pool_rules.add_days_left(s, page.rows, rows)
     columns = [Column("id", "id", "right"), Column("name", _("name")), Column("tier", _("tier")),
                Column("status", _("status"), labels=customers.STATUS_LABELS), Column("owner", _("owner")),
                Column("phone", _("phone")), Column("locked", _("locked")),
                Column("last_followup_at", _("last follow-up")), Column("next_contact_at", _("next contact")),
                Column("created_at", _("created"))]
+    if within is not None or days_left:
+        from crmcli.services import pool_rules
+
+        columns[-3:] = [Column("last_followup_at", _("last follow-up")), Column("recycle_at", _("recycled at")),
+                        Column("days_left", _("days left"), "right"),
+                        Column("recycle_reason", _("why"), labels=pool_rules.REASON_LABELS)]
     r.out().rows(columns, rows)
     announce_next_page(page.next_cursor)
 

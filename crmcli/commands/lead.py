@@ -239,24 +239,36 @@ def invalidate(ids: List[str] = typer.Argument(..., metavar="IDS..."),
 @app.command("convert", help=_("Convert leads into a customer and a contact each (batch, all-or-nothing): an "
                                "existing customer that dedupe finds is linked (and said so), else a new one is "
                                "created; --customer names it.\n\n"
-                               "Example: crm lead convert 12 13\n\n  crm lead convert 14 --customer 7"))
+                               "--opportunity NAME also creates an opportunity (商机) for the customer.\n\n"
+                               "Example: crm lead convert 12 13\n\n  crm lead convert 14 --customer 7\n\n"
+                               "  crm lead convert 15 --opportunity '首批采购' --amount 80000 --close eom"))
 def convert(ids: List[str] = typer.Argument(..., metavar="IDS..."),
             customer: str = typer.Option(None, "--customer", metavar="CUSTOMER",
-                                         help=_("Convert into this existing customer."))) -> None:
-    # --opportunity NAME --amount …: comes with the pipeline issue; leads.convert creates it.
+                                         help=_("Convert into this existing customer.")),
+            opportunity: str = typer.Option(None, "--opportunity", metavar="NAME",
+                                            help=_("Also create an opportunity of this name.")),
+            amount: str = typer.Option(None, "--amount", help=_("The opportunity's amount.")),
+            currency: str = typer.Option(None, "--currency", metavar="CODE", help=_("The opportunity's currency.")),
+            close: str = typer.Option(None, "--close", metavar="DATE", help=_("The opportunity's expected close date."))
+            ) -> None:
+    from crmcli import dates
     from crmcli.output import Column
     from crmcli.services import dedupe, leads
 
+    expected = dates.parse_date(close, rt().timezone()) if close is not None else None
     with rt().transaction() as (s, me):
-        done = leads.convert(s, me, read_ids(ids), customer=customer)
+        done = leads.convert(s, me, read_ids(ids), customer=customer, opportunity=opportunity, amount=amount,
+                             currency=currency, expected_close=expected)
     actions = {"created": _("created"), "linked": _("linked"), "given": _("given")}
     rows = [{"id": c.lead.id, "customer_id": c.customer.id, "customer": c.customer.name,
              "customer_action": c.customer_action, "contact_id": c.contact.id, "contact": c.contact.name,
-             "contact_action": "created" if c.contact_created else "linked"} for c in done]
+             "contact_action": "created" if c.contact_created else "linked",
+             "opportunity_id": c.opportunity.id if c.opportunity is not None else None} for c in done]
     rt().out().rows([Column("id", _("lead"), "right"), Column("customer_id", _("customer"), "right"),
                      Column("customer", _("name")), Column("customer_action", "", labels=actions),
                      Column("contact_id", _("contact"), "right"), Column("contact", _("name")),
-                     Column("contact_action", "", labels=actions)], rows)
+                     Column("contact_action", "", labels=actions)]
+                    + ([Column("opportunity_id", _("opportunity"), "right")] if opportunity is not None else []), rows)
     for c in done:
         if c.customer_action == "linked":
             rt().message(_("Lead {lead}: linked to existing customer {id} ({name}), same {keys}.").format(

@@ -111,7 +111,10 @@ def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
 
     values = [(when(row.get("at") or now), row.get("actor_id"), row["actor_login"], row["action"], row["record_type"],
                row.get("record_id"), row.get("record_label"), row.get("command", command),
-               changes_type.process_bind_param(row.get("changes"), dialect), row.get("reason"))
+               # ``changes_json``: the changes already serialised as the column stores them (recycle's hot path)
+               row["changes_json"] if "changes_json" in row else changes_type.process_bind_param(row.get("changes"),
+                                                                                                dialect),
+               row.get("reason"))
               for row in rows]
     raw = connection.connection.driver_connection
     names = ", ".join(_BULK_COLUMNS)

@@ -53,6 +53,12 @@ def seed(session: Session, admin_login: str, admin_name: str | None = None, time
     session.add(admin)
     session.flush()
     session.add(UserRole(user_id=admin.id, role_id=role_ids[catalog.SUPER_ADMIN]))
+    from crmcli.services import pool  # the default public pool (公海) and the lead pool, with default rules
+
+    pool.seed_defaults(session)
+    from crmcli.services import stages
+
+    stages.seed(session)  # the default sales stages (migration 0004 adds them to upgraded databases)
     audit.record(session, SYSTEM, "db.init", "dept", top.id, top.name,
                  audit.created({"department": top.name, "admin": admin_login,
                                 "roles": [k for k, *_ in catalog.DEFAULT_ROLES]}))

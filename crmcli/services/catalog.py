@@ -32,10 +32,13 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "pool": ("view", "admin"),
     "opportunity": ("view", "create", "edit", "delete", "transfer", "export"),
     "product": ("view", "create", "edit"),
+    "stage": ("admin",),  # configure the sales stages (crm stage add/edit/reorder/retire)
     "quote": ("view", "create", "edit", "approve"),
-    "contract": ("view", "create", "edit", "delete", "transfer", "approve", "export"),
+    "contract": ("view", "create", "edit", "delete", "transfer", "approve", "export", "admin"),
     "payment": ("create", "force", "delete"),
     "invoice": ("create",),
+    "approval": ("admin",),
+    "currency": ("admin",),
     "task": ("view", "create", "edit", "assign"),
     "event": ("view", "create", "edit"),
     "report": ("view",),
@@ -111,7 +114,7 @@ DEFAULT_ROLES: list[tuple[str, str, str, list[str], str]] = [
         N_("Finance"),
         "all",
         ["customer.view", "contract.view", "contract.approve", "contract.export", "payment.*", "invoice.*",
-         "report.view", "product.view", "user.view", "dept.view", "audit.view"],
+         "currency.admin", "report.view", "product.view", "user.view", "dept.view", "audit.view"],
         N_("Approves contracts, records payments and invoices."),
     ),
 ]

@@ -113,6 +113,14 @@ def register_related(related: Related) -> None:
     RELATED[related.name] = related
 
 
+def related_types() -> dict[str, Related]:
+    """RELATED, after every capability's module has had its chance to register."""
+    from crmcli.services.kinds import load_all
+
+    load_all()
+    return RELATED
+
+
 # --- values ---------------------------------------------------------------------------------------
 
 
@@ -410,7 +418,7 @@ def transfer(session: Session, actor: Actor, refs: list[str], to: str, *, with_c
         result.moved["contacts"] = move_contacts(session, actor, ids, new_owner.id, "contact.transfer")
     for flag, name in ((with_opportunities, "opportunities"), (with_contracts, "contracts")):
         if flag:
-            related = RELATED.get(name)
+            related = related_types().get(name)
             result.moved[name] = related.transfer(session, actor, ids, new_owner.id) if related and related.transfer else 0
     return result
 
@@ -515,9 +523,16 @@ def listing(tiers: list[str] | None = None, kind: str | None = None, locked: boo
 
 
 def page(session: Session, actor: Actor, opts: ListOptions, tz: Any, *, tiers: list[str] | None = None,
-         kind: str | None = None, locked: bool | None = None) -> Page:
+         kind: str | None = None, locked: bool | None = None, recycle_within: Any = None) -> Page:
+    """``recycle_within`` (a timedelta): only owned customers the public pool's rules recycle within it."""
     require(actor, "customer.view")
-    return select_page(session, actor, listing(tiers, kind, locked), opts, tz)
+    chosen = listing(tiers, kind, locked)
+    if recycle_within is not None:
+        from crmcli.services import pool_rules
+
+        due, inner = pool_rules.within_clause(session, recycle_within), chosen.extra
+        chosen = replace(chosen, extra=lambda query, opts_: (inner(query, opts_) if inner else query).where(due))
+    return select_page(session, actor, chosen, opts, tz)
 
 
 def owner_logins(session: Session, ids: list[int | None]) -> dict[int, str]:
@@ -575,7 +590,7 @@ def view(session: Session, actor: Actor, ref: Any) -> View:
                 tags=records.tags_of(session, "customer", customer.id),
                 team=team_of(session, customer.id),
                 contacts=people,
-                related={name: r.rows(session, actor, customer.id) for name, r in RELATED.items() if r.rows},
+                related={name: r.rows(session, actor, customer.id) for name, r in related_types().items() if r.rows},
                 timeline=timeline(session, customer.id, people))
 
 

@@ -270,8 +270,10 @@ def build(session: Session, actor: Actor, listing: Listing, opts: ListOptions,
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     column = getattr(model, listing.sorts[key])
-    order = [column.is_(None), column.desc() if descending else column.asc(),
-             model.id.desc() if descending else model.id.asc()]
+    # a NOT NULL column needs no "IS NULL" ordering term, which lets SQLite use an index on it
+    nullable = model.__table__.c[listing.sorts[key]].nullable
+    order = ([column.is_(None)] if nullable else []) + [
+        column.desc() if descending else column.asc(), model.id.desc() if descending else model.id.asc()]
     if opts.after:
         is_null, value, last_id = _cursor_decode(opts.after, sort, column)
         next_id = (model.id < last_id) if descending else (model.id > last_id)
@@ -279,7 +281,8 @@ def build(session: Session, actor: Actor, listing: Listing, opts: ListOptions,
             query = query.where(column.is_(None), next_id)
         else:
             beyond = (column < value) if descending else (column > value)
-            query = query.where(or_(column.is_(None), beyond, and_(column == value, next_id)))
+            after = [beyond, and_(column == value, next_id)]
+            query = query.where(or_(column.is_(None), *after) if nullable else or_(*after))
     return query.order_by(*order), [column]
 
 

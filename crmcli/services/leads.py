@@ -261,9 +261,12 @@ class Conversion:
     matched_by: list[str]  # dedupe keys that linked an existing customer
     contact: Any
     contact_created: bool
+    opportunity: Any = None  # with --opportunity NAME
 
 
-def convert(session: Session, actor: Actor, refs: list[str], customer: str | None = None) -> list[Conversion]:
+def convert(session: Session, actor: Actor, refs: list[str], customer: str | None = None, *,
+            opportunity: str | None = None, amount: Any = None, currency: str | None = None,
+            expected_close: Any = None) -> list[Conversion]:
     """Convert leads into a customer and a contact each (batch, all-or-nothing).
 
     The customer is ``customer`` when given; else an existing one that dedupe finds by the
@@ -271,7 +274,9 @@ def convert(session: Session, actor: Actor, refs: list[str], customer: str | Non
     new one from the lead's company fields.  The contact is that customer's contact with the
     lead's email or phone, or a new one from the lead's person fields.  The lead becomes
     ``converted`` and keeps links to both.  A converted lead is a conflict (exit 5); an invalid
-    one broke the lifecycle (exit 6).
+    one broke the lifecycle (exit 6).  With ``opportunity`` (a name), each lead also becomes an
+    opportunity of that name (``amount``, ``currency``, ``expected_close``) for its customer, with
+    its contact, owned like the customer (:func:`crmcli.services.opportunities.for_lead`).
     """
     require(actor, "lead.convert")
     leads = _batch(session, actor, refs, "convert")
@@ -284,22 +289,36 @@ def convert(session: Session, actor: Actor, refs: list[str], customer: str | Non
                 id=lead.id, status=status))
     from crmcli.services import contacts, customers
 
+    if opportunity is not None:
+        require(actor, "opportunity.create")
+        if not opportunity.strip():
+            raise ValidationError(_("an opportunity needs a name"))
+    elif amount is not None or currency is not None or expected_close is not None:
+        raise ValidationError(_("--amount, --currency and --close go with --opportunity NAME"))
+
     given = customers.writable(session, actor, customer) if customer else None
     done: list[Conversion] = []
     for lead in leads:
         target, action, matched_by = customers.for_lead(session, actor, lead, given)
         contact, contact_created = contacts.for_lead(session, actor, lead, target)
-        # --opportunity NAME --amount …: the pipeline issue creates the opportunity here, for target and
-        # contact, and sets lead.opportunity_id (the column exists).
+        opp = None
+        if opportunity is not None:
+            from crmcli.services import opportunities
+
+            opp = opportunities.for_lead(session, actor, lead, target, contact, opportunity, amount=amount,
+                                         currency=currency, expected_close=expected_close)
         now = clock.now()
         changes: dict[str, Any] = {"status": [lead.status, "converted"], "customer_id": [lead.customer_id, target.id],
                                    "contact_id": [lead.contact_id, contact.id]}
+        if opp is not None:
+            changes["opportunity_id"] = [lead.opportunity_id, opp.id]
+            lead.opportunity_id = opp.id
         if lead.next_contact_at is not None:  # a converted lead is contacted no more: log the cleared time
             changes["next_contact_at"] = [audit.snapshot(lead, ["next_contact_at"])["next_contact_at"], None]
         audit.record(session, actor, "lead.convert", "lead", lead.id, _label(lead), changes)
         lead.status, lead.converted_at, lead.updated_at = "converted", now, now
         lead.customer_id, lead.contact_id, lead.next_contact_at = target.id, contact.id, None
-        done.append(Conversion(lead, target, action, matched_by, contact, contact_created))
+        done.append(Conversion(lead, target, action, matched_by, contact, contact_created, opp))
     return done
 
 

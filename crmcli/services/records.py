@@ -154,6 +154,9 @@ def follow(session: Session, actor: Actor, kind: Kind, record: Any, via: str, no
         record.updated_at = now
     session.flush()
     audit.record(session, actor, "followup.add", kind.name, record.id, kind.label(record), changes)
+    from crmcli.services import tasks  # the next contact becomes a task for the author, linked to the record
+
+    tasks.for_followup(session, actor, kind, record, entry)
     return entry
 
 

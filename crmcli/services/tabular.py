@@ -33,6 +33,7 @@ from crmcli.errors import ValidationError
 from crmcli.i18n import _
 
 FORMATS = ("csv", "tsv", "jsonl", "json")
+WRAPPER_KEYS = ("records", "data", "items", "rows", "results")  # {"records": [...]}: the array inside
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 CHUNK = 1 << 16
 csv.field_size_limit(1 << 24)  # one field up to 16 MB (a long note), not the default 128 KB
@@ -235,6 +236,46 @@ class Reader:
                 name=self.name, line=state["line"], problem=what),
                 hint=_("a .json file holds one array of objects; one object per line is --input-format jsonl"))
 
+        def whole() -> Any:
+            """One whole JSON value (a key, or a member skipped) at the current position."""
+            while True:
+                try:
+                    found, end = decoder.raw_decode(state["buf"], state["i"])
+                    break
+                except json.JSONDecodeError as exc:
+                    if exc.pos < len(state["buf"]) - 1 or not more():
+                        state["line"] += state["buf"].count("\n", state["i"], exc.pos)
+                        raise bad(_("not valid JSON: {problem}").format(problem=exc.msg)) from None
+            state["line"] += state["buf"].count("\n", state["i"], end)
+            state["i"] = end
+            return found
+
+        def members_until_array() -> bool:
+            """Inside a wrapping object: skip members up to the one that holds the records (True), or to the end."""
+            while True:
+                ch = skip_space()
+                if ch == "}":
+                    state["i"] += 1
+                    return False
+                if ch == ",":
+                    state["i"] += 1
+                    ch = skip_space()
+                if ch != '"':
+                    raise bad(_("not a JSON array"))
+                key = whole()
+                if skip_space() != ":":
+                    raise bad(_("not valid JSON: {problem}").format(problem="':'"))
+                state["i"] += 1
+                if skip_space() == "[" and key in WRAPPER_KEYS:
+                    return True
+                whole()
+
+        # one array of objects; or an object that wraps one under "records" (a Salesforce export), "data" …
+        wrapped = skip_space() == "{"
+        if wrapped:
+            state["i"] += 1
+            if not members_until_array():
+                raise bad(_("not a JSON array"))
         if skip_space() != "[":
             raise bad(_("not a JSON array"))
         state["i"] += 1
@@ -245,6 +286,8 @@ class Reader:
                 raise bad(_("the array is not closed"))
             if ch == "]":
                 state["i"] += 1
+                if wrapped and members_until_array():
+                    raise bad(_("text after the end of the array"))
                 if skip_space() is not None:
                     raise bad(_("text after the end of the array"))
                 return

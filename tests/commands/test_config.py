@@ -20,7 +20,8 @@ def test_show_without_a_file_lists_every_key_unset(config_file):
     assert result.err == f"Config file: {config_file}\n"
     rows = result.rows()
     assert rows[0] == ["key", "value", "help"]
-    assert [(r[0], r[1]) for r in rows[1:]] == [("format", ""), ("timezone", ""), ("language", ""), ("user", ""),
+    area_keys = ("urgency.", "smtp.")  # the schedule area's keys: tests/commands/test_remind.py
+    assert [(r[0], r[1]) for r in rows[1:] if not r[0].startswith(area_keys)] == [("format", ""), ("timezone", ""), ("language", ""), ("user", ""),
                                                 ("database", ""), ("phone_region", "")]
     assert not config_file.exists()
 
@@ -32,7 +33,8 @@ def test_set_validates_and_normalises_values(config_file):
         assert (result.code, result.err) == (0, f"{key} = {stored}\n")
     assert config_file.read_text(encoding="utf-8") == (
         'format = "plain"\nlanguage = "zh_CN"\ntimezone = "Asia/Shanghai"\nuser = "bob"\n')
-    shown = {r["key"]: r["value"] for r in run_crm(["config", "show", "--json"]).json()}
+    shown = {r["key"]: r["value"] for r in run_crm(["config", "show", "--json"]).json()
+             if not r["key"].startswith(("urgency.", "smtp."))}
     assert shown == {"format": "plain", "timezone": "Asia/Shanghai", "language": "zh_CN", "user": "bob",
                      "database": None, "phone_region": None}
 

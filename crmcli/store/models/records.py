@@ -54,6 +54,9 @@ class Lead(SQLModel, table=True):
     next_contact_at: datetime | None = _when()
     last_followup_at: datetime | None = _when()
     converted_at: datetime | None = _when()
+    # the lead pool (crmcli/store/models/pool.py): when it entered the pool, and who had it last
+    pooled_at: datetime | None = _when()
+    prev_owner_id: int | None = Field(default=None)
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     opportunity_id: int | None = Field(default=None)
@@ -101,6 +104,11 @@ class Customer(SQLModel, table=True):
     # Set when `crm customer merge` folded this customer into another: it is kept for the
     # record (and the log), but no longer listed, deduped against, or changed.
     merged_into_id: int | None = Field(default=None, foreign_key="customer.id")
+    # the public pool (crmcli/store/models/pool.py): the pool it is in or returns to (NULL: its owner's
+    # department pool, else the default), when it entered the pool, and who had it last
+    pool_id: int | None = Field(default=None)
+    pooled_at: datetime | None = _when()
+    prev_owner_id: int | None = Field(default=None)
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
