@@ -76,8 +76,11 @@ def info(target: Target) -> Info:
             revision = store_engine.current_revision(conn)
             counts: dict[str, int] = {}
             if revision is not None:
-                import crmcli.store.models  # noqa: F401
                 from sqlmodel import SQLModel
+
+                from crmcli.store import models
+
+                models.load_all()
 
                 existing = set(inspect(conn).get_table_names())
                 for table in sorted(SQLModel.metadata.tables.values(), key=lambda t: t.name):

@@ -215,8 +215,9 @@ def beyond_init(session: Session) -> list[str]:
     """What the database holds beyond a new one made by ``crm init`` (empty: it is new)."""
     from sqlmodel import SQLModel
 
-    import crmcli.store.models  # noqa: F401  (every table)
+    from crmcli.store import models
 
+    models.load_all()  # every table
     found: list[str] = []
     n_depts = session.execute(select(func.count()).select_from(Department)).scalar_one()
     if n_depts > 1:

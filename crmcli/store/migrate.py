@@ -23,8 +23,10 @@ def create_schema(connection: Connection) -> None:
     """Create every table and trigger on an empty database and stamp it with the head revision."""
     from sqlmodel import SQLModel
 
-    import crmcli.store.models  # noqa: F401  (registers every table)
+    from crmcli.store import models
     from crmcli.store.extras import install_all
+
+    models.load_all()  # registers every table
 
     SQLModel.metadata.create_all(connection)
     install_all(connection)

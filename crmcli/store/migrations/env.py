@@ -4,8 +4,10 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import crmcli.store.models  # noqa: F401
+from crmcli.store import models
 from crmcli.store.search import include_object
+
+models.load_all()  # every table, for autogenerate
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -30,6 +30,7 @@ from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from crmcli.store.models import pipeline as _pipeline  # noqa: F401  (its opportunity, quote, product tables are referenced)
 from crmcli.store.types import JSONText, UTCDateTime
 
 MONEY_SCALE = 4
