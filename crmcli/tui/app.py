@@ -86,6 +86,20 @@ class CrmApp(App[None]):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(placeholder=_("Search for a command…"), id="--command-palette"))
 
+    def action_run_command(self, line: str = "") -> None:
+        """Ask for a crm command line, run it through the CLI off the UI thread, and show what it printed."""
+        from crmcli.tui.screens.ask import AskScreen
+        from crmcli.tui.screens.cli_output import CliOutputScreen
+
+        data = self.data
+
+        def ran(result) -> None:
+            if result is not None:  # the view below reloads when the output closes: changes show at once
+                self.push_screen(CliOutputScreen(result))
+
+        self.push_screen(AskScreen(_("Run a crm command"), "crm", data.run_cli, value=line,
+                                   placeholder=_("e.g. opp list --stage proposal"), button=_("Run")), ran)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the views and the current view's actions (translated, with their keys)."""
         for view in VIEWS:
@@ -97,5 +111,7 @@ class CrmApp(App[None]):
                 continue  # moving the cursor is not a command
             yield SystemCommand(description, _("key {key}").format(key=key),
                                 partial(self.run_action, binding.action, namespace))
+        yield SystemCommand(_("Run a crm command…"), _("any verb of the CLI, e.g. opp list --stage proposal"),
+                            self.action_run_command)
         yield SystemCommand(_("Keys"), _("key {key}").format(key="?"), self.action_keys)
         yield SystemCommand(_("Quit"), _("key {key}").format(key="q"), self.action_quit)

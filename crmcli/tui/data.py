@@ -5,7 +5,9 @@ same acting user, database, language and time zone as the CLI), calls the
 services the matching ``crm`` command calls, and returns plain dataclasses of
 display strings, so no ORM object ever crosses from a worker thread to the UI.
 Screens run these methods in thread workers (:meth:`ViewScreen.load`), so a
-slow query never freezes the keys.  Errors are the services' own
+slow query never freezes the keys.  The calls of each view live in a mixin beside
+this module (``data_pipeline``, ``data_today``, ``data_customers``, and ``data_cli`` for
+the palette's crm commands); leads stay here.  Errors are the services' own
 :class:`~crmcli.errors.CrmError` messages, shown as they are.
 
 A read-only session (``crm tui --readonly``) refuses every write here, whatever
@@ -20,6 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import PermissionDenied
 from crmcli.i18n import N_, _
+from crmcli.tui.data_cli import CliData
+from crmcli.tui.data_customers import CustomersData
+from crmcli.tui.data_pipeline import PipelineData
+from crmcli.tui.data_today import TodayData
 
 if TYPE_CHECKING:
     from crmcli.runtime import Runtime
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 100
 
 OWNER_LABELS = {"me": N_("me"), "scope": N_("everyone I can see"), "none": N_("the lead pool")}
+CUSTOMER_OWNER_LABELS = {**OWNER_LABELS, "none": N_("the public pool")}
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ class CustomerRow:
     due: str | None  # "overdue" | "today" | None
     last_followup: str
     closed: bool
+    days_left: str = ""  # before the public pool's rules recycle it (mine), or days in the pool (pooled)
+    recycle_soon: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ class TimelineRow:
 
 
 @dataclass(frozen=True)
-class LeadDetail:
+class RecordDetail:
     id: int
     title: str
     status_label: str
@@ -110,7 +119,10 @@ class LeadDetail:
     timeline: list[TimelineRow] = field(default_factory=list)
 
 
-class Data:
+LeadDetail = RecordDetail
+
+
+class Data(PipelineData, TodayData, CustomersData, CliData):
     """The TUI's gateway to the services, for one acting user."""
 
     def __init__(self, runtime: "Runtime", readonly: bool = False) -> None:
@@ -168,21 +180,6 @@ class Data:
             page = filters.select_page(s, me, leads.LISTING, wanted.options(after, limit), self.tz)
             return Page(self._lead_rows(s, page.rows), page.next_cursor)
 
-    def due_leads(self, limit: int = 200) -> list[LeadRow]:
-        """My open leads whose next contact is overdue or today (``--next-contact overdue`` and ``today``)."""
-        from crmcli.services import filters, leads
-
-        open_statuses = [s for s in leads.STATUSES if s not in leads.CLOSED]
-        found: dict[int, Any] = {}
-        with self.rt.transaction(write=False) as (s, me):
-            for window in ("overdue", "today"):
-                opts = filters.ListOptions(owner="me", status=open_statuses, next_contact=window,
-                                           sort="next_contact", limit=limit)
-                for lead in filters.select_page(s, me, leads.LISTING, opts, self.tz).rows:
-                    found.setdefault(lead.id, lead)
-            ordered = sorted(found.values(), key=lambda lead: (lead.next_contact_at, lead.id))
-            return self._lead_rows(s, ordered)
-
     def _lead_rows(self, session: Any, found: list[Any]) -> list[LeadRow]:
         from crmcli import clock
         from crmcli.services import leads
@@ -231,32 +228,7 @@ class Data:
 
     def follow_lead(self, lead_id: int, via: str, note: str, next_contact: str = "") -> int:
         """Log a follow-up as ``crm lead follow ID --via --note --next`` does; returns its id."""
-        from crmcli import dates
-        from crmcli.services import leads
-
-        command = f"lead follow {lead_id}"
-        with self._write(command) as (s, me):
-            when = dates.parse_datetime(next_contact, self.tz) if next_contact.strip() else None
-            entry = leads.follow(s, me, lead_id, via, note, None, when)
-            return entry.id
-
-    # -- customers --------------------------------------------------------------------
-
-    def customers(self, wanted: ListFilter, after: str | None = None, limit: int = PAGE_SIZE) -> Page:
-        """One page of customers, as ``crm customer list`` with the same filters would show them."""
-        from crmcli import clock
-        from crmcli.services import customers
-
-        with self.rt.transaction(write=False) as (s, me):
-            page = customers.page(s, me, wanted.options(after, limit), self.tz)
-            owners = customers.owner_logins(s, [c.owner_id for c in page.rows])
-            now = clock.now()
-            rows = [CustomerRow(
-                id=c.id, label=customers.CUSTOMER.label(c), name=c.name, tier=c.tier or "", status=c.status,
-                status_label=_(customers.STATUS_LABELS.get(c.status, c.status)), owner=owners.get(c.owner_id, ""),
-                next_contact=self.when(c.next_contact_at), due=self._due(c.next_contact_at, now),
-                last_followup=self.when(c.last_followup_at), closed=c.status == "closed") for c in page.rows]
-            return Page(rows, page.next_cursor)
+        return self.follow("lead", lead_id, via, note, next_contact)
 
     # -- choices the forms offer ------------------------------------------------------
 

@@ -40,6 +40,20 @@ SEED: list[tuple[str, ...]] = [
     ("customer", "add", "深圳华强电子有限公司", "--tier", "A", "--phone", "0755-83030000", "--next", "2026-11-19 09:00"),
     ("customer", "add", "Contoso Ltd", "--tier", "B", "--email", "info@contoso.com"),
     ("customer", "add", "腾讯科技（深圳）有限公司", "--owner", "wangfang"),
+    # customer 4 is in the public pool (wangfang returned it); liqiang is another sales rep
+    ("customer", "add", "Northwind Traders", "--tier", "C", "--owner", "wangfang"),
+    ("--user", "wangfang", "pool", "return", "4", "--reason", "不再跟进"),
+    ("user", "add", "liqiang", "--name", "李强", "--role", "sales_rep"),
+    # opportunities: 1 and 3 new (mine), 2 needs confirmed (closing date passed), 4 wangfang's
+    ("opp", "add", "1", "ERP 一期", "--amount", "350000", "--close", "2026-12-15"),
+    ("opp", "add", "2", "CRM licences", "--amount", "120000", "--currency", "USD", "--close", "2026-11-10"),
+    ("opp", "advance", "2"),
+    ("opp", "add", "1", "运维服务", "--amount", "80000", "--close", "2027-01-31", "--stage", "proposal"),
+    ("opp", "add", "3", "腾讯会议室项目", "--amount", "50000", "--owner", "wangfang"),
+    # tasks: 2 overdue, 3 due today (lead 1's follow-up made task 1), 4 next week
+    ("task", "add", "准备报价单", "--due", "2026-11-19 18:00", "--on", "customer:1"),
+    ("task", "add", "给深圳华强回电话", "--due", "2026-11-20 14:00", "--on", "customer:1"),
+    ("task", "add", "Plan next week", "--due", "2026-11-27"),
 ]
 
 

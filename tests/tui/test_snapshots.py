@@ -57,12 +57,62 @@ def test_keys_of_the_leads_view(make_app, snap_compare):
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("4", "question_mark"))
 
 
-def test_pipeline_placeholder(make_app, snap_compare):
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_pipeline(make_app, snap_compare, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("1"))
+
+
+def test_pipeline_after_a_move(make_app, snap_compare):
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("1", "L"))
+
+
+def test_lose_form_with_an_error(make_app, snap_compare):
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("1", "x", "ctrl+s"))
+
+
+def test_pipeline_without_colour(make_app, snap_compare, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("1"))
 
 
-def test_customers(make_app, snap_compare):
-    assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("3"))
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_pipeline_in_chinese(make_app, snap_compare, size):
+    assert snap_compare(make_app(lang="zh_CN"), terminal_size=size, run_before=steps("1"))
+
+
+def test_opportunity(make_app, snap_compare):
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("1", "enter"))
+
+
+def test_today_in_chinese(make_app, snap_compare):
+    assert snap_compare(make_app(lang="zh_CN"), terminal_size=SMALL, run_before=steps())
+
+
+def test_snooze_form(make_app, snap_compare):
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("s"))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_customers(make_app, snap_compare, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("3"))
+
+
+def test_the_public_pool(make_app, snap_compare):
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("3", "o", "o"))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_customer_360(make_app, snap_compare, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps("3", "@cursor", "enter", cursor=1))
+
+
+def test_customer_360_in_chinese(make_app, snap_compare):
+    assert snap_compare(make_app(lang="zh_CN"), terminal_size=SMALL,
+                        run_before=steps("3", "@cursor", "enter", cursor=1))
+
+
+def test_keys_of_the_pipeline(make_app, snap_compare):
+    assert snap_compare(make_app(), terminal_size=SMALL, run_before=steps("1", "question_mark"))
 
 
 def test_leads_read_only(make_app, snap_compare):

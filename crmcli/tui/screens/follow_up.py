@@ -1,4 +1,5 @@
-"""The follow-up form (modal): via, note, next contact — ``crm lead follow`` in a window.
+"""The follow-up form (modal): via, note, next contact — ``crm NOUN follow`` in a window
+(a lead, customer, contact or opportunity).
 
 Nothing is checked here: the form hands what was typed to the same service as
 the CLI, and shows that service's error (message and hint) inside the form.
@@ -27,9 +28,10 @@ class FollowUpScreen(ModalScreen[int | None]):
         Binding("ctrl+s", "save", N_("Save"), id="form.save"),
     ]
 
-    def __init__(self, lead_id: int, title: str) -> None:
+    def __init__(self, record_id: int, title: str, kind: str = "lead") -> None:
         super().__init__()
-        self.lead_id = lead_id
+        self.record_id = self.lead_id = record_id
+        self.kind = kind
         self.record_title = title
         self.saving = False
         localise(self)
@@ -81,7 +83,7 @@ class FollowUpScreen(ModalScreen[int | None]):
         note = self.query_one("#note", Input).value
         next_contact = self.query_one("#next", Input).value
         data = self.app.data
-        run_in_thread(self, lambda: data.follow_lead(self.lead_id, str(via), note, next_contact),
+        run_in_thread(self, lambda: data.follow(self.kind, self.record_id, str(via), note, next_contact),
                       self.dismiss, self.refused, group="write", exclusive=False)
 
     def refused(self, exc: CrmError) -> None:

@@ -31,6 +31,17 @@ def open_lead(screen: Any, lead_id: int) -> None:
     screen.app.push_screen(LeadDetailScreen(lead_id))
 
 
+def follow_up(screen: Any, kind: str, record_id: int, title: str = "") -> None:
+    """Open the follow-up form for a lead, customer, contact or opportunity; after a save, say so."""
+    from crmcli.tui.screens.follow_up import FollowUpScreen
+
+    def saved(entry_id: int | None) -> None:
+        if entry_id is not None:
+            screen.notify(_("Logged follow-up {id} on {record}.").format(id=entry_id, record=f"{kind}:{record_id}"))
+
+    screen.app.push_screen(FollowUpScreen(record_id, title or f"#{record_id}", kind), saved)
+
+
 def follow_up_lead(screen: Any, lead_id: int, title: str = "") -> None:
     """Open the follow-up form for a lead; after a save, say so.
 

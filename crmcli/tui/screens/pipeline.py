@@ -1,23 +1,293 @@
-"""View 1, the pipeline (kanban): a placeholder until opportunities exist in crm."""
+"""View 1, the pipeline as a kanban: one column per open stage, a card per open opportunity.
+
+Each column's header has the stage's count, amount and weighted amount (the aggregate of
+``crm opp pipeline``); its cards are the top ones by amount, then "+N more".  ``h``/``l`` move
+between columns, ``j``/``k`` between cards; ``L``/``H`` advance the card or move it back
+(``crm opp advance``), ``w``/``x`` win or lose it (a form asks the reason), ``enter`` opens it.
+``o`` picks whose pipeline (me, a user, or a department with the ones below it), ``p`` the
+closing period, ``/`` searches names.  A card another process moved meanwhile is not moved:
+the data layer says where it is now (press ``r``).
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from dataclasses import replace
+from typing import Any
 
-from crmcli.i18n import _
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, HorizontalScroll
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static
+
+from crmcli.i18n import N_, _
+from crmcli.tui.data_pipeline import CLOSING_LABELS, Board, BoardFilter, Moved
 from crmcli.tui.screens.base import ViewScreen
 from crmcli.tui.style import beside
-from crmcli.tui.widgets.empty_state import EmptyState
+from crmcli.tui.widgets.kanban import CardList, KanbanColumn
+
+SEARCH_DELAY = 0.3
+CLOSING = ("", "this-month", "next-month", "this-quarter", "next-quarter", "this-year", "overdue")
 
 
 class PipelineScreen(ViewScreen):
     DEFAULT_CSS = beside(__file__)
     VIEW = "pipeline"
-    RELOADS = False
+    AUTO_FOCUS = "CardList"
+    WRITES = frozenset({"advance", "move_back", "win", "lose", "follow"})
+    BINDINGS = [
+        Binding("h", "column(-1)", N_("Left"), show=False, id="pipeline.left"),
+        Binding("left", "column(-1)", N_("Left"), show=False, id="pipeline.left_arrow"),
+        Binding("l", "column(1)", N_("Right"), show=False, id="pipeline.right"),
+        Binding("right", "column(1)", N_("Right"), show=False, id="pipeline.right_arrow"),
+        Binding("L", "advance", N_("Advance"), id="pipeline.advance"),
+        Binding("H", "move_back", N_("Move back"), id="pipeline.back"),
+        Binding("w", "win", N_("Win"), id="pipeline.win"),
+        Binding("x", "lose", N_("Lose"), id="pipeline.lose"),
+        Binding("f", "follow", N_("Follow up"), show=False, id="pipeline.follow"),
+        Binding("o", "owner", N_("Owner"), id="pipeline.owner"),
+        Binding("p", "period", N_("Period"), id="pipeline.period"),
+        Binding("slash", "search", N_("Search"), id="pipeline.search"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wanted = BoardFilter()
+        self.board: Board | None = None
+        self.focus_stage: int | None = None
+        self.focus_card: int | None = None
+        self.busy = False  # a move is on its way: further moves wait for it
+        self._search_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield EmptyState(
-            _("The sales pipeline will be here."),
-            _("One column per stage, with its count, amount and weighted amount; a card for each open "
-              "opportunity to advance, win or lose. It fills in once crm has opportunities."),
-            _("Meanwhile: 4 for leads, 2 for today's follow-ups."))
+        with Horizontal(id="filters"):
+            yield Static(_("Loading…"), id="summary")
+            yield Input(placeholder=_("search opportunity or customer names"), compact=True, id="search")
+        yield HorizontalScroll(id="board")
+
+    # -- loading ----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        wanted = self.wanted
+        self.load(lambda: self.data.board(wanted), self.show)
+
+    @property
+    def columns(self) -> list[KanbanColumn]:
+        return list(self.query(KanbanColumn))
+
+    def _current(self) -> tuple[KanbanColumn | None, Any]:
+        focused = self.focused
+        for column in self.columns:
+            if focused is column.cards:
+                return column, column.cards.card
+        return None, None
+
+    async def show(self, board: Board) -> None:
+        if self.focus_card is None:  # else a move said where to go: the card it moved
+            column, card = self._current()
+            if column is not None:
+                self.focus_stage = column.stage_id
+                self.focus_card = card.id if card is not None else None
+        self.board = board
+        self.wanted = board.filter
+        holder = self.query_one("#board", HorizontalScroll)
+        if [c.stage_id for c in self.columns] != [c.stage_id for c in board.columns]:
+            await holder.remove_children()
+            await holder.mount_all([KanbanColumn(c.stage_id) for c in board.columns])
+        no_color = self.app.no_color
+        for widget, column_data in zip(self.columns, board.columns):
+            keep = self.focus_card if widget.stage_id == self.focus_stage else None
+            widget.show(column_data, keep, no_color)
+        self._summarise()
+        box = self.query_one("#search", Input)
+        if not (box.display and box.has_focus):
+            self._refocus()
+        self.focus_card = None
+
+    def _refocus(self) -> None:
+        columns = self.columns
+        if not columns:
+            return
+        target = next((c for c in columns if c.stage_id == self.focus_stage), None)
+        if target is None:
+            target = next((c for c in columns if c.cards.cards), columns[0])
+        target.cards.focus()
+        target.scroll_visible(animate=False)
+
+    def _summarise(self) -> None:
+        board, w = self.board, self.wanted
+        parts = [f"{_('owner')}: {board.who if board else w.owner}",
+                 f"{_('closing')}: {_(CLOSING_LABELS.get(w.closing, w.closing))}"]
+        if w.search.strip():
+            parts.append(f"{_('search')}: {w.search.strip()}")
+        if board:
+            total = sum(c.count for c in board.columns)
+            parts.append(_("{n} open").format(n=total))
+        self.query_one("#summary", Static).update(" · ".join(parts))
+
+    # -- moving around ----------------------------------------------------------------
+
+    def action_column(self, step: int) -> None:
+        columns = self.columns
+        if not columns:
+            return
+        column, _card = self._current()
+        here = columns.index(column) if column is not None else 0
+        target = columns[max(0, min(len(columns) - 1, here + step))]
+        target.cards.focus()
+        target.scroll_visible(animate=False)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if isinstance(event.option_list, CardList) and event.option.id and event.option.id.isdigit():
+            self.open(int(event.option.id))
+
+    def open(self, opp_id: int) -> None:
+        from crmcli.tui.screens.opportunity import OpportunityScreen
+
+        self.app.push_screen(OpportunityScreen(opp_id))
+
+    # -- moves ------------------------------------------------------------------------
+
+    def _card(self) -> Any:
+        _column, card = self._current()
+        return card
+
+    def _run_move(self, job: Any, card: Any) -> None:
+        if self.busy:
+            return
+        self.busy = True
+
+        def done(moved: Moved) -> None:
+            self.busy = False
+            self.notify(_("Opportunity {id}: {move}, {from_stage} → {to_stage}.").format(
+                id=moved.id, move=moved.move_label, from_stage=moved.from_stage, to_stage=moved.to_stage))
+            if moved.move not in ("win", "lose"):
+                self.focus_stage, self.focus_card = moved.to_stage_id, moved.id
+            self.reload()
+
+        def failed(exc: Any) -> None:
+            self.busy = False
+            self.failed(exc)
+
+        self.load(job, done, group="write", exclusive=False, failed=failed)
+
+    def action_advance(self) -> None:
+        self._move(1)
+
+    def action_back(self) -> None:
+        if self.query_one("#search", Input).display:
+            self._leave_search()
+            return
+        if len(self.app.screen_stack) > 1:
+            super().action_back()
+
+    def action_move_back(self) -> None:
+        self._move(-1)
+
+    def _move(self, direction: int) -> None:
+        if self.refuse_write():
+            return
+        card = self._card()
+        if card is not None:
+            self._run_move(lambda: self.data.move_card(card, direction), card)
+
+    def action_win(self) -> None:
+        self._close(win=True)
+
+    def action_lose(self) -> None:
+        self._close(win=False)
+
+    def _close(self, win: bool) -> None:
+        from crmcli.tui.screens.ask import AskScreen
+
+        if self.refuse_write():
+            return
+        card = self._card()
+        if card is None:
+            return
+        data = self.data
+        if win:
+            form = AskScreen(_("Win #{id} {name}").format(id=card.id, name=card.name), _("reason"),
+                             lambda reason: data.win_card(card, reason), placeholder=_("optional"), button=_("Win"))
+        else:
+            form = AskScreen(_("Lose #{id} {name}").format(id=card.id, name=card.name), _("reason"),
+                             lambda reason: data.lose_card(card, reason), placeholder=_("why it was lost"),
+                             button=_("Lose"))
+
+        def closed(moved: Moved | None) -> None:
+            if moved is None:
+                return
+            self.notify(_("Opportunity {id}: {move}, {from_stage} → {to_stage}.").format(
+                id=moved.id, move=moved.move_label, from_stage=moved.from_stage, to_stage=moved.to_stage))
+
+        self.app.push_screen(form, closed)
+
+    def action_follow(self) -> None:
+        from crmcli.tui.screens.lead_actions import follow_up
+
+        if self.refuse_write():
+            return
+        card = self._card()
+        if card is not None:
+            follow_up(self, "opportunity", card.id, f"#{card.id} {card.name}")
+
+    # -- filters ----------------------------------------------------------------------
+
+    def action_owner(self) -> None:
+        from crmcli.tui.screens.ask import AskScreen
+
+        wanted, data = self.wanted, self.data
+
+        def chosen(board: Board | None) -> None:
+            if board is not None:  # the form checked the name by loading this board; show it fresh
+                self.wanted = board.filter
+                self.reload()
+
+        self.app.push_screen(AskScreen(
+            _("Whose pipeline"), _("owner"), lambda text: data.board(replace(wanted, owner=text.strip() or "me")),
+            placeholder=_("me, a user's login, or a department"), value=wanted.owner, button=_("Show")), chosen)
+
+    def action_period(self) -> None:
+        here = CLOSING.index(self.wanted.closing) if self.wanted.closing in CLOSING else 0
+        self.wanted = replace(self.wanted, closing=CLOSING[(here + 1) % len(CLOSING)])
+        self._summarise()
+        self.reload()
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        text = event.value
+        self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._search_for(text))
+
+    def _search_for(self, text: str) -> None:
+        if text != self.wanted.search:
+            self.wanted = replace(self.wanted, search=text)
+            self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_for(event.value)
+        if not event.value.strip():
+            event.input.display = False
+        self._refocus()
+
+    def _leave_search(self) -> None:
+        box = self.query_one("#search", Input)
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        box.value = ""
+        box.display = False
+        self._refocus()
+        if self.wanted.search:
+            self._search_for("")

@@ -33,6 +33,7 @@ SEARCH_DELAY = 0.3  # seconds of no typing before the list follows the search bo
 class RecordListScreen(ViewScreen):
     DEFAULT_CSS = beside(__file__)
     OWNERS: ClassVar[tuple[str, ...]] = ("me", "scope")
+    OWNER_LABELS: ClassVar[dict[str, str]] = OWNER_LABELS
     BINDINGS = [
         Binding("slash", "search", N_("Search"), id="list.search"),
         Binding("s", "next_status", N_("Status"), id="list.status"),
@@ -134,7 +135,7 @@ class RecordListScreen(ViewScreen):
     def _summarise(self) -> None:
         w = self.wanted
         status = dict((value, label) for label, value in self.statuses()).get(w.status, _("all"))
-        parts = [f"{_('owner')}: {_(OWNER_LABELS[w.owner])}", f"{_('status')}: {status}"]
+        parts = [f"{_('owner')}: {_(self.OWNER_LABELS[w.owner])}", f"{_('status')}: {status}"]
         if w.search.strip():
             parts.append(f"{_('search')}: {w.search.strip()}")
         shown = _("{n} shown").format(n=self.table.row_count)
