@@ -666,3 +666,29 @@ def _register_demo() -> None:
 
 
 _register_demo()
+
+
+def _register_schedule() -> None:
+    """``crm remind`` and ``crm today`` (the schedule area's extension points): customers about to be recycled."""
+    try:
+        from crmcli.services import reminders, today
+    except ImportError:  # pragma: no cover - without the schedule area
+        return
+    reminders.register_source("pool", _reminder_source)
+    today.register_section("recycling", N_("Customers about to be recycled"), _today_section, after="followups")
+
+
+def _reminder_source(session: Session, actor: Actor, since: Any, now: Any) -> list[Any]:
+    from crmcli.services import pool_rules  # imported here: pool_rules imports this module
+
+    return pool_rules.reminder_source(session, actor, since, now)
+
+
+def _today_section(session: Session, actor: Actor, ctx: Any) -> list[Any]:
+    from crmcli.services import pool_rules
+
+    return pool_rules.today_section(session, actor, ctx)
+
+
+_register_schedule()
+

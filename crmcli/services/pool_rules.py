@@ -375,11 +375,12 @@ class Warning:
 
 
 def warnings(session: Session, actor: Actor, *, within: timedelta | None = None,
-             owner: str | None = None) -> list[Warning]:
+             owner: str | None = None, now: datetime | None = None, where: Any = None) -> list[Warning]:
     """Owned customers (in the actor's scope) that a rule will catch within each rule's warning days
-    (or ``within``), soonest first — what ``crm pool warn`` tells their owners."""
+    (or ``within``), soonest first — what ``crm pool warn`` lists and ``crm remind`` / ``crm today`` tell
+    their owners (``where``: an extra SQL condition on the customer, e.g. its owner)."""
     require(actor, "customer.view")
-    now = clock.now()
+    now = now or clock.now()
     clauses = []
     for seg in segments(session):
         ahead = within if within is not None else timedelta(days=seg.rule.warn_days)
@@ -387,6 +388,8 @@ def warnings(session: Session, actor: Actor, *, within: timedelta | None = None,
     if not clauses:
         return []
     query = select(Customer).where(or_(*clauses), visible_clause(actor, _customer_kind()))
+    if where is not None:
+        query = query.where(where)
     if owner:
         from crmcli.services.filters import owner_clause
 
@@ -410,3 +413,77 @@ def add_days_left(session: Session, customers: list[Customer], rows: list[dict[s
             row.update(recycle_at=None, days_left=None, recycle_reason="pooled" if customer.owner_id is None else None)
             continue
         row.update(recycle_at=found.due_at, days_left=found.days_left(now), recycle_reason=found.reason)
+
+
+# --- crm remind and crm today (the schedule area's extension points) ------------------------------
+
+
+def warned_at(w: Warning) -> datetime:
+    """When a customer entered its warning window: ``warn_days`` before its recycle time."""
+    return w.clock.due_at - timedelta(days=w.clock.rule.warn_days)
+
+
+def _why(ck: Clock) -> str:
+    if ck.reason == "deal":
+        return _("no deal for {days} days").format(days=ck.rule.deal_days)
+    return _("no follow-up for {days} days").format(days=ck.rule.followup_days)
+
+
+def reminder_source(session: Session, actor: Actor, since: datetime, now: datetime) -> list[Any]:
+    """``crm remind``: a customer entering its warning window (:func:`warnings`) reminds its owner once.
+
+    The reminder's time is when it entered the window (:func:`warned_at`), so it is keyed by customer,
+    owner and recycle time: a follow-up (or a transfer) that resets the clock, and a later return to
+    the window, makes a new reminder.  Unlike a task's reminder, one whose window opened before
+    ``since`` is still sent while the customer is owned (a larger ``warn_days`` counts at once),
+    unless its recycle time is before ``since`` too.
+    """
+    from crmcli import settings
+    from crmcli.services.access import owner_in_scope_clause
+    from crmcli.services.reminders import Due as Reminded
+    from crmcli.store.models.schedule import Reminder
+    from crmcli.timezones import load_zone, local_zone_name
+
+    if not actor.can("customer.view"):
+        return []
+    rows = [w for w in warnings(session, actor, now=now, where=owner_in_scope_clause(actor, Customer.owner_id))
+            if warned_at(w) <= now and w.clock.due_at > since]
+    if not rows:
+        return []
+    sent = set(session.execute(select(Reminder.record_id, Reminder.user_id, Reminder.remind_at).where(
+        Reminder.source == "pool", Reminder.record_id.in_(sorted({w.customer.id for w in rows})),
+        Reminder.sent_at.is_not(None))).all())
+    rows = [w for w in rows if (w.customer.id, w.customer.owner_id, warned_at(w)) not in sent]
+    zones = dict(session.execute(select(User.id, User.timezone).where(
+        User.id.in_(sorted({w.customer.owner_id for w in rows})))).all()) if rows else {}
+    fallback = settings.get("timezone") or local_zone_name()
+    found = []
+    for w in rows:
+        ck = w.clock
+        day = ck.due_at.astimezone(load_zone(zones.get(w.customer.owner_id) or fallback)).strftime("%Y-%m-%d")
+        found.append(Reminded("pool", w.customer.id, w.customer.owner_id, warned_at(w),
+                              _("Customer {name} returns to {pool} on {date} ({why})").format(
+                                  name=w.customer.name, pool=ck.pool.name, date=day, why=_why(ck)),
+                              ck.due_at, f"customer:{w.customer.id}",
+                              _("Follow it up (crm customer follow {id}) to keep it.").format(id=w.customer.id)))
+    return found
+
+
+def today_section(session: Session, actor: Actor, ctx: Any) -> list[Any]:
+    """``crm today``: the page's users' customers inside their warning window (:func:`warnings`)."""
+    from crmcli.services import today as today_page
+
+    if not actor.can("customer.view"):
+        return []
+    rows = warnings(session, actor, now=ctx.now, where=Customer.owner_id.in_(ctx.user_ids))
+    items = []
+    for w in rows:
+        ck = w.clock
+        left = ck.days_left(ctx.now)
+        when = (_("overdue by {n} days").format(n=-left) if left < 0 else
+                _("at the next recycle run") if left == 0 else _("in {n} days").format(n=left))
+        items.append(today_page.Item("customer", w.customer.id, ck.due_at, w.customer.name,
+                                     _("returns to {pool} {when} ({why})").format(pool=ck.pool.name, when=when,
+                                                                                  why=_why(ck)),
+                                     w.owner, today_page._due(ck.due_at, ctx)))
+    return items
