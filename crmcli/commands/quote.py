@@ -13,7 +13,8 @@ app = new_app(_("Quotes (报价单): made from an opportunity; line items from t
                 "validity; send, accept or reject; a printable quote in Markdown or plain text.\n\n"
                 "Examples:\n\n  crm quote add 7 --tax 13 --valid-until +30d\n\n"
                 "  crm quote line add 3 SW-001 --quantity 10 --discount 5\n\n  crm quote line remove 3 2\n\n"
-                "  crm quote show 3 --as markdown > Q00003.md\n\n  crm quote send 3\n\n  crm quote accept 3"))
+                "  crm quote show 3 --as markdown > Q00003.md\n\n  crm quote submit 3\n\n  crm quote send 3\n\n"
+                "  crm quote accept 3"))
 line_app = new_app(_("A quote's line items.\n\nExamples:\n\n  crm quote line add 3 SW-001 --quantity 10\n\n"
                      "  crm quote line add 3 HW-002 --quantity 2 --price 4500 --discount 12.5\n\n"
                      "  crm quote line remove 3 2"))
@@ -31,13 +32,13 @@ def _data(session, view) -> dict:
             "owner": view.owner, "status": q.status, "needs_approval": q.needs_approval, "currency": q.currency,
             "tax_rate": q.tax_rate, "subtotal": q.subtotal, "tax": q.tax, "total": q.total,
             "valid_until": q.valid_until, "note": q.note, "reject_reason": q.reject_reason, "sent_at": q.sent_at,
-            "decided_at": q.decided_at, "created_at": q.created_at,
+            "decided_at": q.decided_at, "created_at": q.created_at, "approval": view.approval,
             "lines": [{"line": line.position, "product": p.code, "description": line.description, "unit": line.unit,
                        "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
                        "total": line.total} for line, p in view.lines]}
 
 
-def _show(session, view, as_: str = "record") -> None:
+def _show(session, view, as_: str = "record", timeline: bool = False) -> None:
     from crmcli.output import Column
     from crmcli.services import pricing, quotes
 
@@ -51,6 +52,7 @@ def _show(session, view, as_: str = "record") -> None:
               ("opportunity", _("opportunity"), f"{data['opportunity']} (#{data['opportunity_id']})"),
               ("status", _("status"), _(quotes.STATUS_LABELS[data["status"]])),
               ("needs_approval", _("needs approval"), data["needs_approval"]),
+              ("approval", _("approval"), _approval_text(data["approval"])),
               ("owner", _("owner"), data["owner"]), ("currency", _("currency"), cur),
               ("subtotal", _("subtotal"), pricing.show(data["subtotal"], cur)),
               ("tax", _("tax ({rate}%)").format(rate=data["tax_rate"]), pricing.show(data["tax"], cur)),
@@ -69,6 +71,20 @@ def _show(session, view, as_: str = "record") -> None:
               Column("total", _("total"), "right")],
              [{**x, "quantity": pricing.show_quantity(x["quantity"]), "unit_price": pricing.show(x["unit_price"], cur),
                "total": pricing.show(x["total"], cur)} for x in data["lines"]])
+    if timeline:
+        from crmcli.commands._timeline import show_timeline
+
+        show_timeline(session, "quote", data["id"])
+
+
+def _approval_text(approval) -> str | None:
+    """``#3 pending: manager`` / ``#3 approved``."""
+    if not approval:
+        return None
+    from crmcli.services import approvals
+
+    text = f"#{approval['id']} {_(approvals.STATUS_LABELS[approval['status']])}"
+    return f"{text}: {approval['waiting_for']}" if approval.get("waiting_for") else text
 
 
 def render(data: dict, markdown: bool = True) -> str:
@@ -175,7 +191,7 @@ def show(quote: str = typer.Argument(..., help=_("Quote id or number (Q00003).")
     if as_ not in _FORMATS:
         raise UsageError(_("--as is record, markdown or text, not {value}").format(value=as_))
     with rt().transaction(write=False) as (s, me):
-        _show(s, quotes.view(s, me, quote), as_)
+        _show(s, quotes.view(s, me, quote), as_, timeline=True)
 
 
 @line_app.command("add", help=_("Add a line: a product on sale in the quote's currency; the unit price from the "
@@ -219,15 +235,36 @@ def send(quote: str = typer.Argument(...)) -> None:
     _decide(quotes.send, quote)
 
 
-@app.command("approve", help=_("Approve a quote whose discount is above its author's limit (quote.approve).\n\n"
-                               "Example: crm quote approve 3"))
-def approve(quote: str = typer.Argument(...)) -> None:
-    from crmcli.services import quotes
+@app.command("submit", help=_("Submit a draft quote whose discount is above your limit for approval (the quote "
+                              "approval flow; by default the owner's manager). Its approvers decide with crm approval "
+                              "approve|reject; once approved it can be sent.\n\nExample: crm quote submit 3"))
+def submit(quote: str = typer.Argument(...)) -> None:
+    from crmcli.services import approvals, quotes
 
     with rt().transaction() as (s, me):
-        found = quotes.approve(s, me, quote)
-        number = quotes.label(found)
-    rt().message(_("Quote {number} is approved.").format(number=number))
+        found, approval = quotes.submit(s, me, quote)
+        number, approval_id, step = quotes.label(found), approval.id, approvals.current_step(approval)
+    if step is None:
+        rt().message(_("Quote {number} is approved: no approval step applies.").format(number=number))
+    else:
+        rt().message(_("Quote {number} is waiting for approval {id} ({rule}).").format(
+            number=number, id=approval_id, rule=step["rule"]))
+
+
+@app.command("approve", help=_("Approve the current step of a quote's pending approval (the same as crm approval "
+                               "approve; only that step's approvers may).\n\nExample: crm quote approve 3"))
+def approve(quote: str = typer.Argument(...), comment: str = typer.Option(None, "--comment")) -> None:
+    from crmcli.services import approvals, quotes
+
+    with rt().transaction() as (s, me):
+        found = quotes.approve(s, me, quote, comment)
+        status, label, step = found.status, found.label, approvals.current_step(found)
+    if status == "pending":
+        rt().message(_("Approval {id} ({label}): step done; now waiting for {rule}.").format(
+            id=found.id, label=label, rule=step["rule"]))
+    else:
+        rt().message(_("Approval {id} ({label}) is {status}.").format(
+            id=found.id, label=label, status=_(approvals.STATUS_LABELS[status])))
 
 
 @app.command("accept", help=_("The customer accepted a sent quote.\n\nExample: crm quote accept 3"))

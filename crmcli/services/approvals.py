@@ -19,9 +19,10 @@ operation-log row on the record itself (so it is in the record's timeline).
 
 Other record types use the same mechanism: a service calls :func:`register_target` once (to
 hear the outcome) and :func:`submit` when a record needs approval — quotes over a role's
-discount limit do::
+discount limit do (with a default flow for when none is set, and their own log action names)::
 
-    approvals.register_target("quote", on_decided)        # on_decided(session, actor, record_id, outcome)
+    approvals.register_target("quote", on_decided,        # on_decided(session, actor, record_id, outcome)
+                              default_flow=[{"approver": "manager"}], log_as="quote.approval")
     approvals.submit(session, actor, "quote", quote.id, amount=quote.total, currency=quote.currency,
                      label=f"Q-{quote.id}", owner_id=quote.owner_id)
 """
@@ -54,10 +55,19 @@ _OPS = {">": Decimal.__gt__, ">=": Decimal.__ge__, "<": Decimal.__lt__, "<=": De
 
 # record type -> on_decided(session, actor, record_id, outcome): outcome is "approved" or "rejected"
 TARGETS: dict[str, Callable[[Session, Actor, int, str], None]] = {}
+# record type -> the steps used while no flow is set (none: approved at once, as contracts are)
+DEFAULT_FLOWS: dict[str, list[dict[str, Any]]] = {}
+# record type -> the prefix of its operation-log actions (default: the record type: contract.approve)
+LOG_AS: dict[str, str] = {}
 
 
-def register_target(record_type: str, on_decided: Callable[[Session, Actor, int, str], None]) -> None:
+def register_target(record_type: str, on_decided: Callable[[Session, Actor, int, str], None], *,
+                    default_flow: list[dict[str, Any]] | None = None, log_as: str | None = None) -> None:
     TARGETS[record_type] = on_decided
+    if default_flow is not None:
+        DEFAULT_FLOWS[record_type] = default_flow
+    if log_as:
+        LOG_AS[record_type] = log_as
 
 
 def check_record_type(record_type: str) -> str:
@@ -127,8 +137,16 @@ def set_flow(session: Session, actor: Actor, record_type: str, steps: list[str])
 
 
 def flow_of(session: Session, record_type: str) -> list[dict[str, Any]]:
-    flow = session.get(ApprovalFlow, check_record_type(record_type))
-    return list(flow.steps or []) if flow else []
+    """The flow set for a record type; while none is set, its default (see :func:`register_target`)."""
+    record_type = check_record_type(record_type)
+    flow = session.get(ApprovalFlow, record_type)
+    if flow is not None:
+        return list(flow.steps or [])
+    if record_type not in TARGETS:
+        from crmcli.services.kinds import load_all
+
+        load_all()  # the record's service registers its default flow when imported
+    return list(DEFAULT_FLOWS.get(record_type, []))
 
 
 # --- submitting ----------------------------------------------------------------------------------
@@ -184,7 +202,7 @@ def submit(session: Session, actor: Actor, record_type: str, record_id: int, *, 
                         submitted_by=actor.id or None, submitted_at=now, decided_at=None if steps else now)
     session.add(approval)
     session.flush()
-    audit.record(session, actor, f"{record_type}.submit", record_type, record_id, label,
+    audit.record(session, actor, f"{LOG_AS.get(record_type, record_type)}.submit", record_type, record_id, label,
                  {"approval": [None, approval.id],
                   "steps": [None, [s["rule"] for s in steps] or None]})
     return approval
@@ -256,7 +274,8 @@ def decide(session: Session, actor: Actor, ref: Any, decision: str, comment: str
     if outcome:
         changes["approval_status"] = ["pending", outcome]
         approval.status, approval.decided_at = outcome, now
-    audit.record(session, actor, f"{approval.record_type}.{decision}", approval.record_type, approval.record_id,
+    audit.record(session, actor, f"{LOG_AS.get(approval.record_type, approval.record_type)}.{decision}",
+                 approval.record_type, approval.record_id,
                  approval.label, changes, reason=comment)
     if outcome:
         from crmcli.services.kinds import load_all

@@ -1,6 +1,9 @@
 """Money, quantities, percentages — and the one rounding rule.
 
-Amounts are ``Decimal`` with a currency code (ISO 4217, three letters), never float.  An
+Amounts are ``Decimal`` with a currency code, never float.  Codes are checked by
+:func:`crmcli.services.money.check_currency` (the ISO 4217 codes crm supports; any other is
+exit 6); amounts are stored to hundredths, so a currency with three decimals (KWD, BHD …) is
+refused here with a clear message.  An
 amount a user types must already fit the currency's minor unit (two decimals for most
 currencies, none for JPY, KRW …): crm does not silently round what people type.
 
@@ -11,7 +14,6 @@ the line total; the quote's subtotal and total are exact sums of rounded amounts
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -21,15 +23,21 @@ from crmcli.i18n import _
 DEFAULT_CURRENCY = "CNY"
 # ISO 4217 currencies without a minor unit; every other currency has two decimals.
 _NO_DECIMALS = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "IDR"})
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 HUNDRED = Decimal(100)
 
 
 def check_currency(code: Any) -> str:
-    value = (str(code or "")).strip().upper()
-    if not _CURRENCY.match(value):
-        raise ValidationError(_("'{code}' is not a currency code").format(code=code),
-                              hint=_("three letters, e.g. CNY, USD, EUR"))
+    """A supported ISO 4217 code (:func:`crmcli.services.money.check_currency`) whose amounts fit in
+    hundredths: products, opportunities and quotes store two decimals."""
+    from crmcli.services import money
+
+    value = money.check_currency(code)
+    places = money.minor_unit(value)
+    if places > 2:
+        raise ValidationError(
+            _("{code} has {places} decimals; products, opportunities and quotes keep amounts to hundredths").format(
+                code=value, places=places),
+            hint=_("price it in another currency, e.g. USD"))
     return value
 
 

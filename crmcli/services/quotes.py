@@ -7,8 +7,13 @@
 * Totals: each line's total is rounded once (:func:`crmcli.services.pricing.line_total`); the
   subtotal is their sum, tax is the subtotal × the tax rate (rounded the same way), total = both.
 * A discount above the largest the actor's roles may give marks the quote ``needs_approval``;
-  it cannot be sent until someone with ``quote.approve`` approves it (the contracts issue brings
-  the full approval flow).
+  it cannot be sent until approved through the approval flows (:mod:`crmcli.services.approvals`,
+  the same mechanism as contracts): :func:`submit` opens an approval of the quote's total, the
+  approvers of the quote flow's current step decide with ``crm approval approve|reject``, and the
+  outcome comes back to :func:`_on_decided` (approved: the quote may be sent; rejected: it stays a
+  draft — lower the discount or submit again).  While no flow is set for quotes, the default is
+  one step: the owner's manager (any super administrator when the owner has none).  Changing a
+  line cancels a pending approval (the approvers would be deciding on other figures).
 * Lines change only while the quote is a draft.  An accepted quote is what a contract is made from.
 
 Data scope follows the opportunity's owner; the customer's team sees its quotes too.
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session
 from crmcli import clock
 from crmcli.errors import Conflict, NotFound, ValidationError
 from crmcli.i18n import N_, _
-from crmcli.services import audit, opportunities, pricing, products, records
+from crmcli.services import approvals, audit, opportunities, pricing, products, records
 from crmcli.services.access import Actor, Kind, register_kind, require, visible_clause
 from crmcli.store.models import Customer, User
 from crmcli.store.models.pipeline import Opportunity, Product, Quote, QuoteLine
@@ -131,7 +136,7 @@ def line_add(session: Session, actor: Actor, ref: Any, product: str, quantity: A
     audit.record(session, actor, "quote.line_add", "quote", quote.id, label(quote), {
         f"line.{position}": [None, {"product": item.code, "quantity": str(qty), "unit_price": str(price),
                                     "discount": str(off), "total": str(line.total)}],
-        "total": [None, str(quote.total)]})
+        "total": [None, str(quote.total)], **_cancel_approval(session, actor, quote)})
     return line
 
 
@@ -147,8 +152,17 @@ def line_remove(session: Session, actor: Actor, ref: Any, position: int) -> Quot
     _recompute(session, actor, quote)
     audit.record(session, actor, "quote.line_remove", "quote", quote.id, label(quote),
                  {f"line.{position}": [{"product_id": line.product_id, "total": str(line.total)}, None],
-                  "total": [str(before), str(quote.total)]})
+                  "total": [str(before), str(quote.total)], **_cancel_approval(session, actor, quote)})
     return quote
+
+
+def _cancel_approval(session: Session, actor: Actor, quote: Quote) -> dict[str, Any]:
+    """A line changed: a pending approval was about other figures, so it is cancelled."""
+    pending = approvals.pending_for(session, "quote", quote.id)
+    if pending is None:
+        return {}
+    approvals.cancel_pending(session, actor, "quote", quote.id)
+    return {"approval_status": [f"#{pending.id} pending", f"#{pending.id} cancelled"]}
 
 
 def _status(session: Session, actor: Actor, quote: Quote, to: str, reason: str | None = None) -> Quote:
@@ -173,20 +187,71 @@ def send(session: Session, actor: Actor, ref: Any) -> Quote:
         raise ValidationError(_("quote {quote} has no lines").format(quote=label(quote)),
                               hint=_("crm quote line add {quote} PRODUCT --quantity N").format(quote=quote.id))
     if quote.needs_approval:
+        pending = approvals.pending_for(session, "quote", quote.id)
+        if pending is not None:
+            step = approvals.current_step(pending)
+            raise ValidationError(_("quote {quote} is waiting for approval {id} ({rule})").format(
+                quote=label(quote), id=pending.id, rule=step["rule"] if step else "-"),
+                hint=_("its approvers: crm approval approve {id}").format(id=pending.id))
+        last = latest_approval(session, quote.id)
+        if last is not None and last.status == "rejected":
+            raise ValidationError(_("approval {id} of quote {quote} was rejected").format(
+                id=last.id, quote=label(quote)),
+                hint=_("lower the discount, or submit it again: crm quote submit {id}").format(id=quote.id))
         raise ValidationError(_("quote {quote} gives a discount above your limit and needs approval").format(
-            quote=label(quote)), hint=_("someone with quote.approve: crm quote approve {id}").format(id=quote.id))
+            quote=label(quote)), hint=_("crm quote submit {id}").format(id=quote.id))
     return _status(session, actor, quote, "sent")
 
 
-def approve(session: Session, actor: Actor, ref: Any) -> Quote:
-    require(actor, "quote.approve")
-    quote = get(session, actor, ref, "view")
+def latest_approval(session: Session, quote_id: int) -> Any:
+    found = approvals.of_record(session, "quote", quote_id)
+    return found[-1] if found else None
+
+
+def submit(session: Session, actor: Actor, ref: Any) -> tuple[Quote, Any]:
+    """Send a draft quote whose discount is above the limit for approval (the quote flow; by default
+    the owner's manager).  Approved at once when no step of the flow applies."""
+    quote = get(session, actor, ref, "edit")
+    if quote.status != "draft":
+        raise Conflict(_("quote {quote} is already {status}").format(quote=label(quote),
+                                                                     status=_(STATUS_LABELS[quote.status])))
     if not quote.needs_approval:
-        raise Conflict(_("quote {quote} does not need approval").format(quote=label(quote)))
+        raise Conflict(_("quote {quote} does not need approval").format(quote=label(quote)),
+                       hint=_("crm quote send {id}").format(id=quote.id))
+    if approvals.pending_for(session, "quote", quote.id) is not None:
+        raise Conflict(_("quote {quote} is already waiting for approval").format(quote=label(quote)),
+                       hint=_("crm approval list --type quote"))
+    approval = approvals.submit(session, actor, "quote", quote.id, amount=quote.total, currency=quote.currency,
+                                label=label(quote), owner_id=quote.owner_id)
+    if approval.status == "approved":
+        _on_decided(session, actor, quote.id, "approved")
+    return quote, approval
+
+
+def _on_decided(session: Session, actor: Actor, record_id: int, outcome: str) -> None:
+    """The quote's approval is decided: approved clears ``needs_approval`` (it may be sent);
+    rejected leaves it a draft that needs approval."""
+    quote = session.get(Quote, record_id)
+    if quote is None or outcome != "approved" or not quote.needs_approval:
+        return
     quote.needs_approval = False
     quote.updated_at = clock.now()
-    audit.record(session, actor, "quote.approve", "quote", quote.id, label(quote), {"needs_approval": [True, False]})
-    return quote
+    audit.record(session, actor, "quote.approved", "quote", quote.id, label(quote), {"needs_approval": [True, False]})
+
+
+approvals.register_target("quote", _on_decided, default_flow=[{"approver": "manager"}], log_as="quote.approval")
+
+
+def approve(session: Session, actor: Actor, ref: Any, comment: str | None = None) -> Any:
+    """``crm quote approve``: approve the current step of the quote's pending approval (its approvers only)."""
+    quote = get(session, actor, ref, "view")
+    pending = approvals.pending_for(session, "quote", quote.id)
+    if pending is None:
+        if not quote.needs_approval:
+            raise Conflict(_("quote {quote} does not need approval").format(quote=label(quote)))
+        raise ValidationError(_("quote {quote} has not been submitted for approval").format(quote=label(quote)),
+                              hint=_("crm quote submit {id}").format(id=quote.id))
+    return approvals.decide(session, actor, pending.id, "approve", comment)
 
 
 def decide(session: Session, actor: Actor, ref: Any, accept: bool, reason: str | None = None,
@@ -217,14 +282,18 @@ class View:
     customer: Customer
     owner: str | None
     lines: list[tuple[QuoteLine, Product]]
+    approval: dict[str, Any] | None = None  # the latest approval: id, status, waiting_for (the current step)
 
 
 def view(session: Session, actor: Actor, ref: Any) -> View:
     quote = get(session, actor, ref, "view")
     owner = session.get(User, quote.owner_id) if quote.owner_id else None
     rows = [(line, session.get(Product, line.product_id)) for line in lines(session, quote.id)]
+    last = latest_approval(session, quote.id)
+    step = approvals.current_step(last) if last is not None else None
+    approval = {"id": last.id, "status": last.status, "waiting_for": step["rule"] if step else None} if last else None
     return View(quote, session.get(Opportunity, quote.opportunity_id), session.get(Customer, quote.customer_id),
-                owner.login if owner else None, rows)
+                owner.login if owner else None, rows, approval)
 
 
 def of_opportunity(session: Session, actor: Actor, opp_id: int) -> list[Quote]:

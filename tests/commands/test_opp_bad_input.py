@@ -54,7 +54,12 @@ def world(crm, org):  # noqa: F811
     (("opp", "add", "Acme", "X", "--amount", "10.5", "--currency", "JPY"), 6,
      "crm: error: the amount 10.5 has more decimals than JPY allows (0)\n"),
     (("opp", "add", "Acme", "X", "--currency", "RMB1"), 6,
-     "crm: error: 'RMB1' is not a currency code (hint: three letters, e.g. CNY, USD, EUR)\n"),
+     "crm: error: unknown currency 'RMB1' (hint: crm currency list shows the supported codes)\n"),
+    (("opp", "add", "Acme", "X", "--currency", "XYZ"), 6,
+     "crm: error: unknown currency 'XYZ' (hint: crm currency list shows the supported codes)\n"),
+    (("opp", "add", "Acme", "X", "--currency", "kwd"), 6,
+     "crm: error: KWD has 3 decimals; products, opportunities and quotes keep amounts to hundredths "
+     "(hint: price it in another currency, e.g. USD)\n"),
     (("opp", "add", "Acme", " "), 6, "crm: error: an opportunity needs a name\n"),
     (("opp", "add", "Acme", "X", "--product", "OLD"), 6, "crm: error: product OLD (Old thing) is off sale\n"),
     (("opp", "add", "Acme", "X", "--product", "NOPE"), 3, "crm: error: no product 'NOPE' (hint: crm product list)\n"),

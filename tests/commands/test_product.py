@@ -105,7 +105,12 @@ def test_import_is_all_or_nothing(crm, tmp_path, session):
     (("product", "add", "X", "Y", "--cost", "abc"), 6, "crm: error: the cost 'abc' is not a number\n"),
     (("product", "add", "X", "Y", "--stock", "-2"), 6, "crm: error: the stock cannot be negative: -2\n"),
     (("product", "add", "X", "Y", "--currency", "yuan"), 6,
-     "crm: error: 'yuan' is not a currency code (hint: three letters, e.g. CNY, USD, EUR)\n"),
+     "crm: error: unknown currency 'yuan' (hint: crm currency list shows the supported codes)\n"),
+    (("product", "add", "X", "Y", "--currency", "RMB"), 6,
+     "crm: error: unknown currency 'RMB' (hint: crm currency list shows the supported codes)\n"),
+    (("product", "add", "X", "Y", "--currency", "BHD"), 6,
+     "crm: error: BHD has 3 decimals; products, opportunities and quotes keep amounts to hundredths "
+     "(hint: price it in another currency, e.g. USD)\n"),
     (("product", "add", "A B", "Y"), 6, "crm: error: a product code is at most 64 characters, without spaces\n"),
     (("product", "add", "P", "Dup"), 5, "crm: error: there is already a product with code P\n"),
     (("product", "add", "X", "Y", "--category", "Nowhere"), 3,

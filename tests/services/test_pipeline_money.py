@@ -82,3 +82,18 @@ def test_fixed_stores_whole_hundredths():
 def test_closing_periods(text, expected):
     now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     assert closing_range(text, UTC, now) == expected
+
+
+@pytest.mark.parametrize("code, expected", [("cny", "CNY"), (" USD ", "USD"), ("JPY", "JPY")])
+def test_check_currency_is_the_iso_check(code, expected):
+    assert pricing.check_currency(code) == expected
+
+
+@pytest.mark.parametrize("code, message", [
+    ("XYZ", "unknown currency 'XYZ'"), ("RMB1", "unknown currency 'RMB1'"), ("", "unknown currency ''"),
+    ("KWD", "KWD has 3 decimals; products, opportunities and quotes keep amounts to hundredths"),
+])
+def test_check_currency_refuses(code, message):
+    with pytest.raises(ValidationError) as caught:
+        pricing.check_currency(code)
+    assert caught.value.message == message
