@@ -317,6 +317,26 @@ def _move(session: Session, actor: Actor, opp: Opportunity, to: Stage, move: str
     return change
 
 
+def as_seen(session: Session, actor: Actor, ref: Any, status: str, stage_id: int | None,
+            stage_changed_at: datetime | None) -> Opportunity:
+    """The opportunity, locked, if it is still as the caller last saw it; else a Conflict saying where it went.
+
+    A screen that shows a card and then moves it (``crm tui``'s kanban) passes what it showed,
+    so that a colleague's move in between is reported instead of being silently moved again.
+    """
+    opp = get(session, actor, ref, "edit")
+    session.refresh(opp, with_for_update=True)  # PostgreSQL: hold the row until the move commits
+    if (opp.status, opp.stage_id, opp.stage_changed_at) != (status, stage_id, stage_changed_at):
+        if opp.status != "open":
+            now = _(STATUS_LABELS.get(opp.status, opp.status))
+        else:
+            current = stages.by_id(session).get(opp.stage_id)
+            now = _("in stage {stage}").format(stage=stages.display(current) if current else "?")
+        raise Conflict(_("opportunity {id} changed meanwhile: it is now {state}").format(id=opp.id, state=now),
+                       hint=_("press r to refresh, then try again"))
+    return opp
+
+
 def _ensure_open(opp: Opportunity) -> None:
     if opp.status != "open":
         raise ValidationError(_("opportunity {id} is {status}: its stage can no longer change").format(

@@ -5,7 +5,7 @@ weighted amount per stage) plus, per column, the top cards of ``crm opp list --s
 --status open --sort -amount --limit N`` — never every row, so the first paint costs the
 same with a hundred opportunities or a hundred thousand.  Moves go through the services of
 ``crm opp advance|win|lose``; before each, the card as it was loaded is compared with the
-database inside the same write transaction, and a card that moved meanwhile is refused
+database inside the same write transaction (`opportunities.as_seen`), and a card that moved meanwhile is refused
 (:class:`~crmcli.errors.Conflict`) instead of being moved again from where it no longer is.
 """
 
@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from crmcli.errors import Conflict, NotFound, ValidationError
+from crmcli.errors import NotFound, ValidationError
 from crmcli.i18n import N_, _
 
 CARDS = 30  # cards fetched per column; the rest are counted ("+N more")
@@ -181,20 +181,10 @@ class PipelineData:
     # -- moves ------------------------------------------------------------------------
 
     def _fresh(self, session: Any, me: Any, card: Card) -> Any:
-        """The opportunity, if it still is where the card shows it; else a Conflict saying where it went."""
-        from crmcli.services import opportunities, stages
+        """The opportunity, if it still is where the card shows it (the service decides)."""
+        from crmcli.services import opportunities
 
-        opp = opportunities.get(session, me, card.id, "edit")
-        session.refresh(opp, with_for_update=True)  # PostgreSQL: hold the row until the move commits
-        if (opp.status, opp.stage_id, opp.stage_changed_at) != (card.status, card.stage_id, card.stage_changed_at):
-            if opp.status != "open":
-                now = _(opportunities.STATUS_LABELS.get(opp.status, opp.status))
-            else:
-                current = stages.by_id(session).get(opp.stage_id)
-                now = _("in stage {stage}").format(stage=stages.display(current) if current else "?")
-            raise Conflict(_("opportunity {id} changed meanwhile: it is now {state}").format(id=opp.id, state=now),
-                           hint=_("press r to refresh, then try again"))
-        return opp
+        return opportunities.as_seen(session, me, card.id, card.status, card.stage_id, card.stage_changed_at)
 
     def _moved(self, session: Any, change: Any) -> Moved:
         from crmcli.services import opportunities, stages

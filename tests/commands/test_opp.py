@@ -289,3 +289,26 @@ def test_lead_convert_creates_the_opportunity(crm, session):
     assert lead.opportunity_id == 1 and contacts == [lead.contact_id]
     assert actions(session)[0] == "opportunity.convert"
 
+
+
+def test_a_move_from_what_was_seen_is_refused_when_the_opportunity_moved_meanwhile(crm, session):
+    """opportunities.as_seen: the rule behind crm tui's refusal to move a card a colleague moved."""
+    from crmcli.errors import Conflict
+    from crmcli.services import opportunities
+    from crmcli.services.access import actor_for
+    from crmcli.store.models import User
+
+    ok_add = crm("customer", "add", "Seen Co")
+    assert ok_add.code == 0, ok_add
+    assert crm("opp", "add", "Seen Co", "Deal", "--amount", "100").code == 0
+    with session() as s:
+        opp = s.execute(select(Opportunity)).scalars().one()
+        seen = (opp.status, opp.stage_id, opp.stage_changed_at)
+    assert crm("opp", "advance", str(opp.id)).code == 0
+    with session() as s:
+        me = actor_for(s, s.execute(select(User).where(User.login == "admin")).scalar_one())
+        with pytest.raises(Conflict) as refused:
+            opportunities.as_seen(s, me, opp.id, *seen)
+        assert str(refused.value) == f"opportunity {opp.id} changed meanwhile: it is now in stage needs confirmed"
+        fresh = s.get(Opportunity, opp.id)
+        assert opportunities.as_seen(s, me, opp.id, fresh.status, fresh.stage_id, fresh.stage_changed_at) is fresh
