@@ -75,3 +75,21 @@ def read_ids(values: list[str]) -> list[str]:
     if values == ["-"]:
         return [token for line in sys.stdin for token in line.split()]
     return values
+
+
+def parse_when(text: str | None, due: bool = False) -> Any:
+    """A time the user typed, in their zone, as UTC (``due``: a date alone means the end of that day)."""
+    if text is None:
+        return None
+    from crmcli import dates
+
+    return (dates.parse_due if due else dates.parse_datetime)(text, rt().timezone())
+
+
+def parse_day(text: str | None) -> Any:
+    """A calendar date the user typed, in their zone."""
+    if text is None:
+        return None
+    from crmcli import dates
+
+    return dates.parse_date(text, rt().timezone())

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmcli.commands._common import new_app, read_ids, rt
+from crmcli.commands._common import new_app, parse_day, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SearchOpt,
                                       SortOpt, StatusOpt, TagOpt, WhereOpt, announce_next_page, list_options)
 from crmcli.i18n import _
@@ -52,20 +52,9 @@ def _show(session, contact) -> None:
     show_timeline(session, "contact", contact.id)
 
 
-def _when(text: Optional[str]):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return dates.parse_datetime(text, rt().timezone())
-
-
 def _date(text: Optional[str]):
-    if text is None or not text.strip():
-        return None
-    from crmcli import dates
-
-    return dates.parse_date(text, rt().timezone())
+    """A birthday: a blank one is no birthday."""
+    return parse_day(text) if text is not None and text.strip() else None
 
 
 def _values(**kwargs) -> dict:
@@ -95,7 +84,7 @@ def add(
         contact = contacts.add(s, me, customer, _values(name=name, role=role, title=title, phone=phone, mobile=mobile,
                                                         email=email, wechat=wechat, address=address),
                                birthday=_date(birthday), primary=primary, tags=tag,
-                               custom=fields.parse_assignments(set_ or []), next_contact=_when(next_contact),
+                               custom=fields.parse_assignments(set_ or []), next_contact=parse_when(next_contact),
                                allow_duplicate=allow_duplicate)
         _show(s, contact)
 
@@ -160,7 +149,7 @@ def edit(
                                                         email=email, wechat=wechat, address=address),
                                 birthday=_date(birthday), clear_birthday=no_birthday, primary=primary,
                                 add_tags=add_tag, remove_tags=remove_tag, custom=fields.parse_assignments(set_ or []),
-                                next_contact=_when(next_contact), clear_next_contact=no_next,
+                                next_contact=parse_when(next_contact), clear_next_contact=no_next,
                                 allow_duplicate=allow_duplicate)
         _show(s, updated)
 
@@ -200,7 +189,7 @@ def follow(
     from crmcli.services import contacts
 
     with rt().transaction() as (s, me):
-        entry = contacts.follow(s, me, contact, via, note, _when(at), _when(next_contact))
+        entry = contacts.follow(s, me, contact, via, note, parse_when(at), parse_when(next_contact))
     rt().message(_("Logged follow-up {id} on contact {contact}.").format(id=entry.id, contact=entry.record_id))
 
 

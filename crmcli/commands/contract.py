@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 import typer
 
-from crmcli.commands._common import new_app, read_ids, rt
+from crmcli.commands._common import new_app, parse_day, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, OwnerOpt, SearchOpt, SortOpt, StatusOpt,
                                       WhereOpt, announce_next_page, list_options)
 from crmcli.i18n import _
@@ -30,14 +30,6 @@ invoice_app = new_app(_("Invoices (开票) of a contract: add, list.\n\n"
                         "  crm contract invoice list HT-2026-0001"))
 app.add_typer(plan_app, name="plan")
 app.add_typer(invoice_app, name="invoice")
-
-
-def _date(text: Optional[str]):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return dates.parse_date(text, rt().timezone())
 
 
 def _values(**kwargs) -> dict:
@@ -171,14 +163,15 @@ def add(
     with rt().transaction() as (s, me):
         if from_quote:
             contract = contracts.from_quote(s, me, from_quote, title=title, owner=owner, contact=contact,
-                                            signed=_date(signed), start=_date(start), end=_date(end), terms=terms,
-                                            note=note)
+                                            signed=parse_day(signed), start=parse_day(start), end=parse_day(end),
+                                            terms=terms, note=note)
         else:
             if not customer:
                 raise ValidationError(_("a contract needs --customer (or --from-quote)"))
             contract = contracts.add(s, me, customer=customer, title=title, currency=currency, amount=amount,
                                      items=item, owner=owner, contact=contact, opportunity=opportunity,
-                                     signed=_date(signed), start=_date(start), end=_date(end), terms=terms, note=note)
+                                     signed=parse_day(signed), start=parse_day(start), end=parse_day(end),
+                                     terms=terms, note=note)
         _show_one(s, me, contract.id)
 
 
@@ -231,8 +224,8 @@ def edit(
 
     with rt().transaction() as (s, me):
         found = contracts.edit(s, me, contract, _values(title=title, amount=amount, currency=currency,
-                                                        signed_on=_date(signed), start_on=_date(start),
-                                                        end_on=_date(end), terms=terms, note=note),
+                                                        signed_on=parse_day(signed), start_on=parse_day(start),
+                                                        end_on=parse_day(end), terms=terms, note=note),
                                items=item or None, contact=contact, opportunity=opportunity)
         _show_one(s, me, found.id)
 
@@ -257,7 +250,7 @@ def activate(contract: str = typer.Argument(..., help=_("Contract id or number."
     from crmcli.services import contracts
 
     with rt().transaction() as (s, me):
-        found = contracts.activate(s, me, contract, _date(signed))
+        found = contracts.activate(s, me, contract, parse_day(signed))
     rt().message(_("Contract {number} is active.").format(number=found.number))
 
 
@@ -305,7 +298,7 @@ def pay(contract: str = typer.Argument(..., help=_("Contract id or number.")),
     from crmcli.services import money, payments
 
     with rt().transaction() as (s, me):
-        payment, found = payments.pay(s, me, contract, amount, paid_on=_date(date), method=method, plan=plan,
+        payment, found = payments.pay(s, me, contract, amount, paid_on=parse_day(date), method=method, plan=plan,
                                       note=note, force=force, complete=complete_)
         cur = found.currency
         message = _("Payment {id}: {amount} on {number}; still owed {owed}.").format(
@@ -359,7 +352,7 @@ def plan_add(contract: str = typer.Argument(..., help=_("Contract id or number."
     from crmcli.services import receivables
 
     with rt().transaction() as (s, me):
-        plan = receivables.add_plan(s, me, contract, amount, _date(due), method=method, remind=remind, note=note)
+        plan = receivables.add_plan(s, me, contract, amount, parse_day(due), method=method, remind=remind, note=note)
         _plans_out(s, plan.contract_id, me)
 
 
@@ -394,7 +387,7 @@ def invoice_add(contract: str = typer.Argument(..., help=_("Contract id or numbe
     from crmcli.services import invoices, money
 
     with rt().transaction() as (s, me):
-        invoice = invoices.add(s, me, contract, amount=amount, number=number, issued_on=_date(date), buyer_name=buyer,
+        invoice = invoices.add(s, me, contract, amount=amount, number=number, issued_on=parse_day(date), buyer_name=buyer,
                                buyer_tax_id=buyer_tax_id, note=note)
         from crmcli.store.models.contracts import Contract
 

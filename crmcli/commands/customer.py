@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmcli.commands._common import new_app, read_ids, rt
+from crmcli.commands._common import new_app, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SearchOpt,
                                       SortOpt, SourceOpt, StatusOpt, TagOpt, WhereOpt, announce_next_page,
                                       list_options)
@@ -93,14 +93,6 @@ def _show(session, view) -> None:
              [{"at": e.at, "who": e.who, "summary": e.summary} for e in view.timeline])
 
 
-def _when(text: Optional[str]):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return dates.parse_datetime(text, rt().timezone())
-
-
 def _values(**kwargs) -> dict:
     return {k: v for k, v in kwargs.items() if v is not None}
 
@@ -130,7 +122,7 @@ def add(
                                                 address=address, region=region, phone=phone, email=email,
                                                 website=website, credit_code=credit_code),
                                  owner=owner, tags=tag, custom=fields.parse_assignments(set_ or []),
-                                 next_contact=_when(next_contact), allow_duplicate=allow_duplicate)
+                                 next_contact=parse_when(next_contact), allow_duplicate=allow_duplicate)
         _show(s, customers.view(s, me, customer.id))
 
 
@@ -215,7 +207,7 @@ def edit(
                                                           source=source, address=address, region=region, phone=phone,
                                                           email=email, website=website, credit_code=credit_code),
                                  add_tags=add_tag, remove_tags=remove_tag, custom=fields.parse_assignments(set_ or []),
-                                 next_contact=_when(next_contact), clear_next_contact=no_next,
+                                 next_contact=parse_when(next_contact), clear_next_contact=no_next,
                                  allow_duplicate=allow_duplicate)
         _show(s, customers.view(s, me, updated.id))
 
@@ -259,7 +251,7 @@ def follow(
     from crmcli.services import customers
 
     with rt().transaction() as (s, me):
-        entry = customers.follow(s, me, customer, via, note, _when(at), _when(next_contact))
+        entry = customers.follow(s, me, customer, via, note, parse_when(at), parse_when(next_contact))
     rt().message(_("Logged follow-up {id} on customer {customer}.").format(id=entry.id, customer=entry.record_id))
 
 

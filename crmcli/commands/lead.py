@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 import typer
 
-from crmcli.commands._common import new_app, read_ids, rt
+from crmcli.commands._common import new_app, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SearchOpt,
                                       SortOpt, SourceOpt, StatusOpt, TagOpt, WhereOpt, announce_next_page,
                                       list_options)
@@ -63,14 +63,6 @@ def _show(session, lead) -> None:
     rt().out().record(fields, data=row)
 
 
-def _when(text: Optional[str], due: bool = False):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return (dates.parse_datetime if not due else dates.parse_due)(text, rt().timezone())
-
-
 def _values(**kwargs) -> dict:
     return {k: v for k, v in kwargs.items() if v is not None}
 
@@ -97,7 +89,7 @@ def add(
                                         email=email, website=website, address=address, region=region,
                                         industry=industry, source=source, campaign=campaign, score=score),
                          owner=owner, tags=tag, custom=fields.parse_assignments(set_ or []),
-                         next_contact=_when(next_contact))
+                         next_contact=parse_when(next_contact))
         _show(s, lead)
 
 
@@ -161,7 +153,7 @@ def edit(
                                                   region=region, industry=industry, source=source,
                                                   campaign=campaign, score=score),
                              add_tags=add_tag, remove_tags=remove_tag, custom=fields.parse_assignments(set_ or []),
-                             next_contact=_when(next_contact), clear_next_contact=no_next)
+                             next_contact=parse_when(next_contact), clear_next_contact=no_next)
         _show(s, updated)
 
 
@@ -177,7 +169,7 @@ def follow(
     from crmcli.services import leads
 
     with rt().transaction() as (s, me):
-        entry = leads.follow(s, me, lead, via, note, _when(at), _when(next_contact))
+        entry = leads.follow(s, me, lead, via, note, parse_when(at), parse_when(next_contact))
         rt().message(_("Logged follow-up {id} on lead {lead}.").format(id=entry.id, lead=entry.record_id))
 
 

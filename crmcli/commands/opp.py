@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmcli.commands._common import new_app, read_ids, rt
+from crmcli.commands._common import new_app, parse_day, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SortOpt, SourceOpt,
                                       StatusOpt, TagOpt, WhereOpt, announce_next_page, list_options)
 from crmcli.i18n import _
@@ -88,22 +88,6 @@ def _show(session, view, *, history: bool = True) -> None:
     show_timeline(session, "opportunity", opp.id)
 
 
-def _date(text: Optional[str]):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return dates.parse_date(text, rt().timezone())
-
-
-def _when(text: Optional[str]):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return dates.parse_datetime(text, rt().timezone())
-
-
 @app.command("add", help=_("Add an opportunity for a customer you may change (owned by you unless --owner); it "
                            "starts in the first stage unless --stage.\n\n"
                            "Example: crm opp add 12 '二期扩容' --amount 350000 --currency CNY --close eom "
@@ -124,9 +108,9 @@ def add(
     from crmcli.services import opportunities
 
     with rt().transaction() as (s, me):
-        opp = opportunities.add(s, me, customer, name, amount=amount, currency=currency, expected_close=_date(close),
+        opp = opportunities.add(s, me, customer, name, amount=amount, currency=currency, expected_close=parse_day(close),
                                 contacts=contact, products=product, source=source, owner=owner, stage=stage,
-                                next_contact=_when(next_contact))
+                                next_contact=parse_when(next_contact))
         _show(s, opportunities.view(s, me, opp.id), history=False)
 
 
@@ -197,10 +181,10 @@ def edit(
 
     with rt().transaction() as (s, me):
         updated = opportunities.edit(s, me, opp, name=name, amount=amount, currency=currency,
-                                     expected_close=_date(close), clear_close=no_close, source=source,
+                                     expected_close=parse_day(close), clear_close=no_close, source=source,
                                      add_contacts=add_contact, remove_contacts=remove_contact,
                                      add_products=add_product, remove_products=remove_product,
-                                     next_contact=_when(next_contact), clear_next_contact=no_next,
+                                     next_contact=parse_when(next_contact), clear_next_contact=no_next,
                                      add_tags=add_tag, remove_tags=remove_tag)
         _show(s, opportunities.view(s, me, updated.id), history=False)
 
@@ -217,7 +201,7 @@ def follow(
     from crmcli.services import opportunities
 
     with rt().transaction() as (s, me):
-        entry = opportunities.follow(s, me, opp, via, note, _when(at), _when(next_contact))
+        entry = opportunities.follow(s, me, opp, via, note, parse_when(at), parse_when(next_contact))
         rt().message(_("Logged follow-up {id} on opportunity {opp}.").format(id=entry.id, opp=entry.record_id))
 
 

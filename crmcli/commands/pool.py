@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmcli.commands._common import new_app, read_ids, rt
+from crmcli.commands._common import new_app, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, SearchOpt, SortOpt, SourceOpt, StatusOpt,
                                       TagOpt, WhereOpt, announce_next_page, list_options)
 from crmcli.i18n import _
@@ -387,14 +387,6 @@ def _human(value, r) -> str:
     return value.astimezone(r.timezone()).strftime("%Y-%m-%d %H:%M")
 
 
-def _when(text: Optional[str]):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return dates.parse_datetime(text, rt().timezone())
-
-
 def _due_table(rows) -> None:
     from crmcli.output import Column
     from crmcli.services import pool_rules
@@ -416,7 +408,7 @@ def simulate(as_of: str = typer.Option(None, "--as-of", metavar="DATE", help=_("
 
     r = rt()
     with r.transaction(write=False) as (s, me):
-        when, rows = pool_rules.simulate(s, me, as_of=_when(as_of), pool_ref=pool, assignments=set_ or [])
+        when, rows = pool_rules.simulate(s, me, as_of=parse_when(as_of), pool_ref=pool, assignments=set_ or [])
     _due_table(rows)
     r.message(_("{n} customers would be recycled at {when} (simulation: nothing changed).").format(
         n=len(rows), when=_human(when, r)))

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmcli.commands._common import new_app, rt
+from crmcli.commands._common import new_app, parse_day, rt
 from crmcli.i18n import _
 
 app = new_app(_("Quotes (报价单): made from an opportunity; line items from the catalog, discounts, tax, "
@@ -132,14 +132,6 @@ def render(data: dict, markdown: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _valid(text: Optional[str]):
-    if text is None:
-        return None
-    from crmcli import dates
-
-    return dates.parse_date(text, rt().timezone())
-
-
 @app.command("add", help=_("Make a draft quote from an opportunity (its currency unless --currency; valid 30 days "
                            "unless --valid-until).\n\nExample: crm quote add 7 --tax 13 --valid-until 2026-12-31"))
 def add(opportunity: str = typer.Argument(..., help=_("Opportunity id or name.")),
@@ -151,7 +143,7 @@ def add(opportunity: str = typer.Argument(..., help=_("Opportunity id or name.")
 
     r = rt()
     with r.transaction() as (s, me):
-        quote = quotes.add(s, me, opportunity, currency=currency, tax_rate=tax, valid_until=_valid(valid_until),
+        quote = quotes.add(s, me, opportunity, currency=currency, tax_rate=tax, valid_until=parse_day(valid_until),
                            note=note, tz=r.timezone())
         _show(s, quotes.view(s, me, quote.id))
 
