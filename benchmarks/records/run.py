@@ -246,7 +246,7 @@ def bench_import(env: dict[str, str], work: Path, template: Path, rows: int, rep
     db.unlink()
     cached = None
     if with_cache:
-        from crmcli.services.importer import IMPORT_CACHE_KB
+        from crmcli.services.bulk_insert import IMPORT_CACHE_KB
 
         db = work / "cached.sqlite"
         shutil.copyfile(template, db)
