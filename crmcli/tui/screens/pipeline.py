@@ -48,6 +48,8 @@ class PipelineScreen(ViewScreen):
         Binding("o", "owner", N_("Owner"), id="pipeline.owner"),
         Binding("p", "period", N_("Period"), id="pipeline.period"),
         Binding("slash", "search", N_("Search"), id="pipeline.search"),
+        # r still refreshes (and ? lists it); off the footer so that "q Quit" fits in 80 columns
+        Binding("r", "reload", N_("Refresh"), show=False, id="view.refresh"),
     ]
 
     def __init__(self) -> None:
