@@ -691,13 +691,9 @@ class Importer:
             from crmcli.store.models import Tag
 
             self.session.execute(Tag.__table__.insert(), tag_rows)
-        name = self.reader.name
-        action = f"{spec.noun}.import"
-        audit.record_many(self.session, [
-            {"actor_id": actor.id or None, "actor_login": actor.login, "action": action, "record_type": spec.noun,
-             "record_id": i, "record_label": (spec.label(p.complete) or "")[:200] or None,
-             "reason": f"{name}:{','.join(map(str, p.lines))}"}
-            for i, p in zip(ids, items)])
+        name, label = self.reader.name, spec.label
+        audit.record_each(self.session, actor, f"{spec.noun}.import", spec.noun, [
+            (i, label(p.complete), f"{name}:{','.join(map(str, p.lines))}") for i, p in zip(ids, items)])
 
     def _update(self, updates: dict[int, list[_Pending]]) -> None:
         """Rows that match existing records: fill in what they give (never owner or status), log the diff."""

@@ -72,19 +72,27 @@ def check_score(score: Any) -> int:
     return value
 
 
+_TEXT = frozenset(TEXT_FIELDS)
+
+
 def clean_values(values: dict[str, Any], region: str = "CN") -> dict[str, Any]:
-    """Check and normalise the built-in fields given (only those present)."""
+    """Check and normalise the built-in fields given (only those present).
+
+    It runs once per row of an import, so the common case (a plain text field) is decided
+    by one set look-up.
+    """
     clean: dict[str, Any] = {}
     for key, value in values.items():
-        if key in TEXT_FIELDS:
-            value = value.strip() if isinstance(value, str) else value
+        if key in _TEXT:
+            if isinstance(value, str):
+                value = value.strip()
             value = value or None
-        if key == "email":
-            value = check_email(value)
-        elif key in ("phone", "mobile") and value:
-            phone_key(value, region)  # raises for something that is not a phone number
-        elif key == "source":
-            value = check_source(value)
+            if key == "email":
+                value = check_email(value)
+            elif key == "source":
+                value = check_source(value)
+            elif value and (key == "mobile" or key == "phone"):
+                phone_key(value, region)  # raises for something that is not a phone number
         elif key == "score":
             value = check_score(value)
         clean[key] = value
