@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Optional
 
 import typer
 from typer.core import TyperGroup
+from typing_extensions import Annotated
 
 from crmcli import runtime
 from crmcli.i18n import _
@@ -93,3 +94,10 @@ def parse_day(text: str | None) -> Any:
     from crmcli import dates
 
     return dates.parse_date(text, rt().timezone())
+
+
+# The options of every ``follow`` command (lead, customer, contact, opp): one definition, one help text.
+ViaOpt = Annotated[str, typer.Option("--via", help=_("phone, email, visit, sms, wechat or other."))]
+NoteOpt = Annotated[str, typer.Option("--note", help=_("What was said or done."))]
+AtOpt = Annotated[Optional[str], typer.Option("--at", metavar="WHEN", help=_("When it happened (default: now)."))]
+NextOpt = Annotated[Optional[str], typer.Option("--next", metavar="WHEN", help=_("When to contact next."))]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import List, Optional
 
 import typer
+from typing_extensions import Annotated
 
-from crmcli.commands._common import new_app, parse_day, parse_when, read_ids, rt
+from crmcli.commands._common import AtOpt, NextOpt, NoteOpt, ViaOpt, new_app, parse_day, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SearchOpt,
                                       SortOpt, StatusOpt, TagOpt, WhereOpt, announce_next_page, list_options)
 from crmcli.i18n import _
@@ -180,11 +181,11 @@ def primary(contact: str = typer.Argument(..., help=_("Contact id or name."))) -
 @app.command("follow", help=_("Log a follow-up (跟进) with a contact; --next sets when to contact again.\n\n"
                               "Example: crm contact follow 31 --via phone --note 演示 --next +3d"))
 def follow(
-    contact: str = typer.Argument(..., help=_("Contact id or name.")),
-    via: str = typer.Option(..., "--via", help=_("phone, email, visit, sms, wechat or other.")),
-    note: str = typer.Option(..., "--note", help=_("What was said or done.")),
-    at: str = typer.Option(None, "--at", metavar="WHEN", help=_("When it happened (default: now).")),
-    next_contact: str = typer.Option(None, "--next", metavar="WHEN", help=_("When to contact next.")),
+    contact: Annotated[str, typer.Argument(help=_("Contact id or name."))],
+    via: ViaOpt,
+    note: NoteOpt,
+    at: AtOpt = None,
+    next_contact: NextOpt = None,
 ) -> None:
     from crmcli.services import contacts
 

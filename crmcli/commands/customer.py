@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import List, Optional
 
 import typer
+from typing_extensions import Annotated
 
-from crmcli.commands._common import new_app, parse_when, read_ids, rt
+from crmcli.commands._common import AtOpt, NextOpt, NoteOpt, ViaOpt, new_app, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SearchOpt,
                                       SortOpt, SourceOpt, StatusOpt, TagOpt, WhereOpt, announce_next_page,
                                       list_options)
@@ -242,11 +243,11 @@ def status(value: str = typer.Argument(..., metavar="STATUS", help=_("new, activ
 @app.command("follow", help=_("Log a follow-up (跟进) on a customer; --next sets when to contact again.\n\n"
                               "Example: crm customer follow 12 --via visit --note '拜访采购部' --next +7d"))
 def follow(
-    customer: str = typer.Argument(..., help=_("Customer id or name.")),
-    via: str = typer.Option(..., "--via", help=_("phone, email, visit, sms, wechat or other.")),
-    note: str = typer.Option(..., "--note", help=_("What was said or done.")),
-    at: str = typer.Option(None, "--at", metavar="WHEN", help=_("When it happened (default: now).")),
-    next_contact: str = typer.Option(None, "--next", metavar="WHEN", help=_("When to contact next.")),
+    customer: Annotated[str, typer.Argument(help=_("Customer id or name."))],
+    via: ViaOpt,
+    note: NoteOpt,
+    at: AtOpt = None,
+    next_contact: NextOpt = None,
 ) -> None:
     from crmcli.services import customers
 

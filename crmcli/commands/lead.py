@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import List
 
 import typer
+from typing_extensions import Annotated
 
-from crmcli.commands._common import new_app, parse_when, read_ids, rt
+from crmcli.commands._common import AtOpt, NextOpt, NoteOpt, ViaOpt, new_app, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SearchOpt,
                                       SortOpt, SourceOpt, StatusOpt, TagOpt, WhereOpt, announce_next_page,
                                       list_options)
@@ -160,11 +161,11 @@ def edit(
 @app.command("follow", help=_("Log a follow-up (跟进) on a lead; --next sets when to contact again.\n\n"
                               "Example: crm lead follow 12 --via wechat --note '发了报价' --next +3d"))
 def follow(
-    lead: str = typer.Argument(..., help=_("Lead id or name.")),
-    via: str = typer.Option(..., "--via", help=_("phone, email, visit, sms, wechat or other.")),
-    note: str = typer.Option(..., "--note", help=_("What was said or done.")),
-    at: str = typer.Option(None, "--at", metavar="WHEN", help=_("When it happened (default: now).")),
-    next_contact: str = typer.Option(None, "--next", metavar="WHEN", help=_("When to contact next.")),
+    lead: Annotated[str, typer.Argument(help=_("Lead id or name."))],
+    via: ViaOpt,
+    note: NoteOpt,
+    at: AtOpt = None,
+    next_contact: NextOpt = None,
 ) -> None:
     from crmcli.services import leads
 

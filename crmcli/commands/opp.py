@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import List, Optional
 
 import typer
+from typing_extensions import Annotated
 
-from crmcli.commands._common import new_app, parse_day, parse_when, read_ids, rt
+from crmcli.commands._common import AtOpt, NextOpt, NoteOpt, ViaOpt, new_app, parse_day, parse_when, read_ids, rt
 from crmcli.commands._listing import (AfterOpt, CreatedOpt, LimitOpt, NextContactOpt, OwnerOpt, SortOpt, SourceOpt,
                                       StatusOpt, TagOpt, WhereOpt, announce_next_page, list_options)
 from crmcli.i18n import _
@@ -192,11 +193,11 @@ def edit(
 @app.command("follow", help=_("Log a follow-up (跟进) on an open opportunity; --next sets when to contact again.\n\n"
                               "Example: crm opp follow 7 --via visit --note '演示了方案' --next +3d"))
 def follow(
-    opp: str = typer.Argument(..., help=_("Opportunity id or name.")),
-    via: str = typer.Option(..., "--via", help=_("phone, email, visit, sms, wechat or other.")),
-    note: str = typer.Option(..., "--note", help=_("What was said or done.")),
-    at: str = typer.Option(None, "--at", metavar="WHEN", help=_("When it happened (default: now).")),
-    next_contact: str = typer.Option(None, "--next", metavar="WHEN", help=_("When to contact next.")),
+    opp: Annotated[str, typer.Argument(help=_("Opportunity id or name."))],
+    via: ViaOpt,
+    note: NoteOpt,
+    at: AtOpt = None,
+    next_contact: NextOpt = None,
 ) -> None:
     from crmcli.services import opportunities
 
