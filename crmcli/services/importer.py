@@ -39,6 +39,7 @@ updated), and the trigger is created again before commit (a rollback restores it
 from __future__ import annotations
 
 import gc
+import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from datetime import datetime, timezone, tzinfo
 from operator import itemgetter
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from crmcli import clock
@@ -329,6 +330,7 @@ class Importer:
         self._writer: Any = None
         self._held: list[tuple[Row, str, bool]] = []  # rejects of the current batch: (row, reason, conflict)
         self.required_custom = any(d.required for d in self.defs.values())
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
 
     # -- checks before reading ----------------------------------------------------------------
 
@@ -548,9 +550,11 @@ class Importer:
 
     def _complete(self, item: _Pending) -> dict[str, Any]:
         """The row's values as stored (derived columns and dedupe keys included); rules of any row."""
-        values = dict(item.values)
-        for name, value in item.extra.items():
-            values[name] = self.resolve_extra(name, value)
+        values = item.values
+        if item.extra:  # (spec.complete copies what it is given: without extras no copy is needed here)
+            values = dict(values)
+            for name, value in item.extra.items():
+                values[name] = self.resolve_extra(name, value)
         complete = self.spec.complete(self.ctx, values)
         # (no custom values, not creating: nothing to check, and apply would give None)
         complete["custom"] = fields.apply(self.session, self.spec.noun, None, item.custom, creating=False,
@@ -587,8 +591,14 @@ class Importer:
             values = list(wanted)
             for start in range(0, len(values), BATCH):
                 chunk = values[start:start + BATCH]
+                if self._sqlite:  # the values as one JSON parameter: one statement, compiled once per import
+                    matching = column.in_(select(literal_column("value")).select_from(
+                        func.json_each(bindparam("wanted", type_=String()))))
+                    params = {"wanted": json.dumps(chunk, ensure_ascii=False)}
+                else:
+                    matching, params = column.in_(chunk), {}
                 for value, record_id in self.session.execute(
-                        select(column, func.min(table.c.id)).where(column.in_(chunk), *extra).group_by(column)):
+                        select(column, func.min(table.c.id)).where(matching, *extra).group_by(column), params):
                     found[key][value] = record_id
         return found
 
@@ -602,8 +612,13 @@ class Importer:
     def _dedupe_and_write(self, batch: list[_Pending]) -> None:
         report, opts, hold = self.report, self.opts, self._held.append
         functions = [self.spec.dedupe[key].value for key in self.keys]
-        for item in batch:
-            item.keys = tuple(f(item.complete) for f in functions)
+        if len(functions) == 1:  # the usual case, without a generator per row
+            only = functions[0]
+            for item in batch:
+                item.keys = (only(item.complete),)
+        else:
+            for item in batch:
+                item.keys = tuple(f(item.complete) for f in functions)
         existing = self._existing(batch) if self.keys else {}
         inserts: list[_Pending] = []
         pending: dict[tuple[str, Any], _Pending] = {}
@@ -767,8 +782,6 @@ def _json_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(_json_text(v) for v in value)
     if isinstance(value, dict):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
