@@ -77,12 +77,15 @@ def _show(session, view) -> None:
     out = rt().out()
     if out.fmt not in ("table", "plain"):
         return
-    out.section(_("Team"))
-    out.rows([Column("login", _("login")), Column("name", _("name")), Column("access", _("access"))], team)
-    out.section(_("Contacts"))
-    out.rows([Column("id", "id", "right"), Column("name", _("name")), Column("role", _("role")),
-              Column("mobile", _("mobile")), Column("email", _("email")), Column("primary", _("primary")),
-              Column("status", _("status"), labels=contacts.STATUS_LABELS)], people)
+    # a section only when it has rows, as contract show does (JSON always has the keys)
+    if team:
+        out.section(_("Team"))
+        out.rows([Column("login", _("login")), Column("name", _("name")), Column("access", _("access"))], team)
+    if people:
+        out.section(_("Contacts"))
+        out.rows([Column("id", "id", "right"), Column("name", _("name")), Column("role", _("role")),
+                  Column("mobile", _("mobile")), Column("email", _("email")), Column("primary", _("primary")),
+                  Column("status", _("status"), labels=contacts.STATUS_LABELS)], people)
     # Opportunities, contracts and payments: sections the pipeline and contract issues register
     # through customers.register_related(); each brings its own columns and rows.
     for name, related in customers.RELATED.items():

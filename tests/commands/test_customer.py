@@ -72,10 +72,18 @@ def test_add_shows_the_360_view_as_plain_text(crm):
         "owned since  2026-11-20 10:00\n"
         "created      2026-11-20 10:00\n"
         "updated      2026-11-20 10:00\n"
-        "\nTeam\nlogin  name  access\n"
-        "\nContacts\nid  name  role  mobile  email  primary  status\n"
         "\nTimeline\ntime              who    what\n"
         "2026-11-20 10:00  admin  customer.add\n")
+
+
+def test_show_has_team_and_contacts_sections_once_they_have_rows(crm, org):
+    ok(crm("customer", "add", "Acme Ltd"))
+    ok(crm("contact", "add", "Li Lei", "--customer", "1", "--mobile", "13800138000"))
+    ok(crm("customer", "team", "add", "1", "rep", "--access", "read"))
+    out = ok(crm("customer", "show", "1", "--format", "plain")).out
+    assert "\nTeam\nlogin  name      access\nrep    Rep Wang  read\n" in out
+    assert "\nContacts\nid  name    role  mobile       email  primary  status\n" in out
+    assert out.index("\nTeam\n") < out.index("\nContacts\n") < out.index("\nTimeline\n")
 
 
 def test_add_owner_me_login_and_refusals(crm, session, org):
