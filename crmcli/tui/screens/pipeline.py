@@ -17,20 +17,19 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll
-from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 
 from crmcli.i18n import N_, _
 from crmcli.tui.data_pipeline import CLOSING_LABELS, Board, BoardFilter, Moved
 from crmcli.tui.screens.base import ViewScreen
+from crmcli.tui.screens.search_box import SearchBox
 from crmcli.tui.style import beside
 from crmcli.tui.widgets.kanban import CardList, KanbanColumn
 
-SEARCH_DELAY = 0.3
 CLOSING = ("", "this-month", "next-month", "this-quarter", "next-quarter", "this-year", "overdue")
 
 
-class PipelineScreen(ViewScreen):
+class PipelineScreen(SearchBox, ViewScreen):
     DEFAULT_CSS = beside(__file__)
     VIEW = "pipeline"
     AUTO_FOCUS = "CardList"
@@ -59,7 +58,6 @@ class PipelineScreen(ViewScreen):
         self.focus_stage: int | None = None
         self.focus_card: int | None = None
         self.busy = False  # a move is on its way: further moves wait for it
-        self._search_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="filters"):
@@ -103,10 +101,10 @@ class PipelineScreen(ViewScreen):
         self._summarise()
         box = self.query_one("#search", Input)
         if not (box.display and box.has_focus):
-            self._refocus()
+            self.refocus()
         self.focus_card = None
 
-    def _refocus(self) -> None:
+    def refocus(self) -> None:
         columns = self.columns
         if not columns:
             return
@@ -178,8 +176,7 @@ class PipelineScreen(ViewScreen):
         self._move(1)
 
     def action_back(self) -> None:
-        if self.query_one("#search", Input).display:
-            self._leave_search()
+        if self.leave_search():
             return
         if len(self.app.screen_stack) > 1:
             super().action_back()
@@ -256,40 +253,7 @@ class PipelineScreen(ViewScreen):
         self._summarise()
         self.reload()
 
-    def action_search(self) -> None:
-        box = self.query_one("#search", Input)
-        box.display = True
-        box.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search":
-            return
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        text = event.value
-        self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._search_for(text))
-
-    def _search_for(self, text: str) -> None:
+    def search_for(self, text: str) -> None:
         if text != self.wanted.search:
             self.wanted = replace(self.wanted, search=text)
             self.reload()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "search":
-            return
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_for(event.value)
-        if not event.value.strip():
-            event.input.display = False
-        self._refocus()
-
-    def _leave_search(self) -> None:
-        box = self.query_one("#search", Input)
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        box.value = ""
-        box.display = False
-        self._refocus()
-        if self.wanted.search:
-            self._search_for("")

@@ -17,20 +17,18 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from crmcli.i18n import N_, _
 from crmcli.tui.data import OWNER_LABELS, PAGE_SIZE, ListFilter, Page
 from crmcli.tui.screens.base import ViewScreen
+from crmcli.tui.screens.search_box import SearchBox
 from crmcli.tui.style import beside
 from crmcli.tui.widgets.empty_state import EmptyState
 from crmcli.tui.widgets.record_table import Col, RecordTable
 
-SEARCH_DELAY = 0.3  # seconds of no typing before the list follows the search box
 
-
-class RecordListScreen(ViewScreen):
+class RecordListScreen(SearchBox, ViewScreen):
     DEFAULT_CSS = beside(__file__)
     OWNERS: ClassVar[tuple[str, ...]] = ("me", "scope")
     OWNER_LABELS: ClassVar[dict[str, str]] = OWNER_LABELS
@@ -46,7 +44,6 @@ class RecordListScreen(ViewScreen):
         self.next_cursor: str | None = None
         self.generation = 0  # bumped by every reload; a page for an older one is dropped
         self.loading_more = False
-        self._search_timer: Timer | None = None
 
     # -- what a subclass says ---------------------------------------------------------
 
@@ -156,43 +153,15 @@ class RecordListScreen(ViewScreen):
         owners = self.OWNERS
         self._refilter(owner=owners[(owners.index(self.wanted.owner) + 1) % len(owners)])
 
-    def action_search(self) -> None:
-        box = self.query_one("#search", Input)
-        box.display = True
-        box.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search":
-            return
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        text = event.value
-        self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._search_for(text))
-
-    def _search_for(self, text: str) -> None:
+    def search_for(self, text: str) -> None:
         if text != self.wanted.search:
             self._refilter(search=text)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "search":
-            return
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_for(event.value)
-        if not event.value.strip():
-            event.input.display = False
+    def refocus(self) -> None:
         self.table.focus()
 
     def action_back(self) -> None:
-        box = self.query_one("#search", Input)
-        if box.display:  # esc leaves the search: cleared, the full list back
-            if self._search_timer is not None:
-                self._search_timer.stop()
-            box.value = ""
-            box.display = False
-            self.table.focus()
-            if self.wanted.search:
-                self._refilter(search="")
+        if self.leave_search():  # esc leaves the search: cleared, the full list back
             return
         super().action_back()
 
