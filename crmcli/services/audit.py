@@ -97,16 +97,13 @@ def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     command = current_command.get()
     now = clock.now()
-    connection = session.connection()
-    dialect = connection.dialect
-    at_type, changes_type = AuditLog.__table__.c.at.type, AuditLog.__table__.c.changes.type
-    sqlite = dialect.name == "sqlite"
+    dialect = session.connection().dialect
+    changes_type = AuditLog.__table__.c.changes.type
     times: dict[Any, Any] = {}
 
     def when(value: Any) -> Any:
         if value not in times:
-            stored = at_type.process_bind_param(value, dialect)
-            times[value] = stored.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else stored
+            times[value] = _stored_at(value, dialect)
         return times[value]
 
     values = [(when(row.get("at") or now), row.get("actor_id"), row["actor_login"], row["action"], row["record_type"],
@@ -129,13 +126,16 @@ def record_each(session: Session, actor: Any, action: str, record_type: str,
     """
     if not entries:
         return
-    dialect = session.connection().dialect
-    at = AuditLog.__table__.c.at.type.process_bind_param(clock.now(), dialect)
-    if dialect.name == "sqlite":
-        at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    at = _stored_at(clock.now(), session.connection().dialect)
     command, actor_id, login = current_command.get(), actor.id or None, actor.login
     _insert_rows(session, [(at, actor_id, login, action, record_type, record_id, (label or "")[:200] or None, command,
                             None, reason) for record_id, label, reason in entries])
+
+
+def _stored_at(value: Any, dialect: Any) -> Any:
+    """A log time as the ``at`` column stores it (on SQLite, the text SQLAlchemy would write)."""
+    stored = AuditLog.__table__.c.at.type.process_bind_param(value, dialect)
+    return stored.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect.name == "sqlite" else stored
 
 
 def _insert_rows(session: Session, values: list[tuple[Any, ...]]) -> None:

@@ -36,13 +36,12 @@ class BulkWriter:
         self.table = table
         self.connection = session.connection()
         self.dialect = self.connection.dialect.name
-        self.names = [c.name for c in table.columns]
-        self.times = [i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
-        self.jsons = [i for i, c in enumerate(table.columns) if isinstance(c.type, JSONText)]
-        self.dates = [i for i, c in enumerate(table.columns) if c.type.__class__.__name__ == "Date"]
-        defaults = {c.name: c.default.arg for c in table.columns if c.default is not None and c.default.is_scalar}
-        self.template = [defaults.get(n) for n in self.names]  # a row's values start as the column defaults
-        self.index = {n: i for i, n in enumerate(self.names)}
+        self.names = [c.name for c in table.columns]  # the primary key first
+        self.times = [c.name for c in table.columns if isinstance(c.type, UTCDateTime)]
+        self.jsons = [c.name for c in table.columns if isinstance(c.type, JSONText)]
+        self.dates = [c.name for c in table.columns if c.type.__class__.__name__ == "Date"]
+        self.defaults = {c.name: c.default.arg for c in table.columns  # a row's values start as these
+                         if c.default is not None and c.default.is_scalar and c.default.arg is not None}
         self.next_id: int | None = None
         self.fts = False
         self.indexed_upto: int | None = None  # the last id of the load that is in the search index
@@ -93,13 +92,14 @@ class BulkWriter:
         column order by one ``itemgetter``.
         """
         given = set().union(*rows)
-        names = [n for i, n in enumerate(self.names) if i == 0 or n in given or self.template[i] is not None]
-        base = {n: self.template[self.index[n]] for n in names}
+        key = self.names[0]
+        names = [key] + [n for n in self.names[1:] if n in given or n in self.defaults]
+        base = {n: self.defaults.get(n) for n in names}
         sqlite = self.dialect == "sqlite"
-        jsons = [self.names[i] for i in self.jsons if self.names[i] in base]
-        times = [self.names[i] for i in self.times if self.names[i] in base] if sqlite else []
-        dates = [self.names[i] for i in self.dates if self.names[i] in base] if sqlite else []
-        key, as_time = names[0], self._time
+        jsons = [n for n in self.jsons if n in base]
+        times = [n for n in self.times if n in base] if sqlite else []
+        dates = [n for n in self.dates if n in base] if sqlite else []
+        as_time = self._time
         read = itemgetter(*names) if len(names) > 1 else (lambda values: (values[key],))
         tuples = []
         for record_id, row in zip(ids, rows):

@@ -22,9 +22,8 @@ How a file goes in
 * New rows are inserted with one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) per
   batch, with explicit ids; tags go in with one more ``executemany``, and so do the
   operation-log rows: one ``<noun>.import`` row per inserted record (who, when, the command
-  line, and ``FILE:LINE`` as the reason) — see :mod:`crmcli.services.bulk_insert`.  Updates
-  go through the ORM (they are few, and each
-  logs its before/after diff).
+  line, and ``FILE:LINE`` as the reason) — see :mod:`crmcli.services.bulk_insert`.
+  Updates go through the ORM (they are few, and each logs its before/after diff).
 * The whole import is one transaction: ``--on-error abort`` and any file-level problem
   (encoding, broken quoting) leave the database as it was.  ``--dry-run`` does all of it and
   rolls back, so its report is exactly what the import would do.
@@ -33,7 +32,8 @@ SQLite keeps its full-text index (FTS5, trigram) in step with triggers, which co
 than the insert itself when rows arrive one by one.  During an import the insert trigger is
 dropped inside the transaction, the new rows are added to the index with one
 ``INSERT … SELECT`` over their id range at the end (or before rows of the import are
-updated), and the trigger is created again before commit (a rollback restores it anyway).  Memory stays flat: one batch is held at a time.
+updated), and the trigger is created again before commit (a rollback restores it anyway).
+Memory stays flat: one batch is held at a time.
 """
 
 from __future__ import annotations
