@@ -6,5 +6,5 @@ newer crm) is refused rather than misread.  A test keeps this list equal to the
 migration chain in ``migrations/versions``.
 """
 
-KNOWN_REVISIONS: tuple[str, ...] = ("0001_foundation", "0002_records", "0003_pool", "0004_pipeline", "0005_schedule", "0006_contracts")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001_foundation", "0002_records", "0003_pool", "0004_pipeline", "0005_schedule", "0006_contracts", "0007_trust", "0008_import_runs")
 HEAD = KNOWN_REVISIONS[-1]
