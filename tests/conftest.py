@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"  # sample files from other systems, with their licences (README there)
 ADMIN = "admin"
 PG_URL = os.environ.get("CRM_TEST_DATABASE_URL")
 

@@ -1,5 +1,5 @@
 """``crm lead import``: formats, column mapping, dedupe, rejects, dry runs, the operation log, the search index,
-the real files in ../shared/data (Gmail, LinkedIn, Outlook, Thunderbird, Salesforce), and every bad input —
+the real files in tests/data (Gmail, LinkedIn, Outlook, Thunderbird, Salesforce), and every bad input —
 each with its message, exit code, and nothing written (abort) or the exact rejects file (skip).
 
 Every test runs on SQLite and, with CRM_TEST_DATABASE_URL, on PostgreSQL (where rows go in by COPY).
@@ -15,12 +15,12 @@ from sqlalchemy import func, select, text
 
 from crmcli.store.models import AuditLog, Lead, Tag
 from tests.commands.test_bad_input import assert_refused, unchanged  # noqa: F401  (fixture)
-from tests.conftest import ADMIN, SHARED_DATA, backend
+from tests.conftest import ADMIN, TEST_DATA, backend
 
 NOW = "2026-11-20T10:00:00+00:00"
 UTC = timezone.utc
-CONTACTS = SHARED_DATA / "contact-export-csv-samples"
-SALESFORCE = SHARED_DATA / "salesforce-samples"
+CONTACTS = TEST_DATA / "contact-export-csv-samples"
+SALESFORCE = TEST_DATA / "salesforce-samples"
 NO_GHOST = "no user named 'ghost'"  # users.find's words for an unknown login
 ABORTED = " (hint: nothing was imported; fix the row, or add --on-error skip to import the other rows)\n"
 

@@ -1,4 +1,4 @@
-"""Importing the real Salesforce sample files of ../shared/data: the sObject-tree JSON exports (an object that
+"""Importing the real Salesforce sample files of tests/data: the sObject-tree JSON exports (an object that
 wraps its records in ``"records": [...]``) and a report CSV whose contacts go to the accounts imported before.
 
 Every test runs on SQLite and, with CRM_TEST_DATABASE_URL, on PostgreSQL.
@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from crmcli.store.models import Contact, Customer, Lead
 from tests.commands.test_bad_input import assert_refused, unchanged  # noqa: F401  (fixture)
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 
-RECIPES = SHARED_DATA / "salesforce-samples" / "trailhead-lwc-recipes"
+RECIPES = TEST_DATA / "salesforce-samples" / "trailhead-lwc-recipes"
 
 
 @pytest.fixture(autouse=True)
