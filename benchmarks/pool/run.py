@@ -144,9 +144,9 @@ def sqlite_raw_recycle(db: Path, expected: int) -> float:
                          f"WHERE {where}", (cut, cut, cut, *params)).fetchall()
     conn.execute(f"UPDATE customer AS c SET owner_id = NULL, prev_owner_id = owner_id, pool_id = 1, pooled_at = ?, "
                  f"owned_since = NULL, updated_at = ? WHERE {where}", (now, now, *params))
-    conn.executemany("INSERT INTO audit_log (at, actor_id, actor_login, action, record_type, record_id, record_label, "
-                     "command, changes, reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                     [(now, 1, "bench", "customer.recycle", "customer", cid, name, "crm pool recycle",
+    conn.executemany("INSERT INTO audit_log (at, recorded_at, actor_id, actor_login, action, record_type, record_id, "
+                     "record_label, command, changes, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                     [(now, now, 1, "bench", "customer.recycle", "customer", cid, name, "crm pool recycle",
                        '{"owner_id": [%d, null], "pool_id": [null, 1]}' % owner, REASONS[reason])
                       for cid, owner, name, _pool, reason in found])
     conn.execute("COMMIT")
@@ -269,10 +269,10 @@ def pg_raw_recycle(conn, expected: int) -> float:
                             f"WHERE {where} ORDER BY c.id FOR UPDATE OF c", (CUT, CUT, CUT, *params)).fetchall()
         cur.execute(f"UPDATE customer AS c SET owner_id = NULL, prev_owner_id = owner_id, pool_id = 1, pooled_at = %s, "
                     f"owned_since = NULL, updated_at = %s WHERE {where}", (NOW, NOW, *params))
-        with cur.copy("COPY audit_log (at, actor_id, actor_login, action, record_type, record_id, record_label, command, "
-                      "changes, reason) FROM STDIN") as copy:
+        with cur.copy("COPY audit_log (at, recorded_at, actor_id, actor_login, action, record_type, record_id, "
+                      "record_label, command, changes, reason) FROM STDIN") as copy:
             for cid, owner, name, _pool, reason in found:
-                copy.write_row((NOW, 1, "bench", "customer.recycle", "customer", cid, name, "crm pool recycle",
+                copy.write_row((NOW, NOW, 1, "bench", "customer.recycle", "customer", cid, name, "crm pool recycle",
                                 '{"owner_id": [%d, null], "pool_id": [null, 1]}' % owner, REASONS[reason]))
     conn.commit()
     elapsed = time.perf_counter() - start

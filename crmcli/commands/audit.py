@@ -20,8 +20,8 @@ def list_(
     action: str = typer.Option(None, "--action", help=_("An action such as user.add, or a noun such as role.")),
     since: str = typer.Option(None, "--since", metavar="WHEN", help=_("From this time (e.g. -7d, 2026-11-01).")),
     until: str = typer.Option(None, "--until", metavar="WHEN", help=_("Up to this time.")),
-    limit: int = typer.Option(100, "--limit", min=1, help=_("At most this many rows.")),
-    before: int = typer.Option(None, "--before", metavar="ID", help=_("Only entries older than this id (paging).")),
+    limit: int = typer.Option(100, "--limit", min=1, max=1_000_000, help=_("At most this many rows.")),
+    before: int = typer.Option(None, "--before", metavar="ID", min=1, max=2**63 - 1, help=_("Only entries older than this id (paging).")),
     changes: bool = typer.Option(False, "--changes", help=_("Show the before/after values in the table.")),
 ) -> None:
     from crmcli import dates
@@ -34,11 +34,13 @@ def list_(
         rtype, _sep, rid = record.partition(":")
         flt.record_type = rtype
         if rid:
-            if not rid.isdigit():
+            from crmcli.limits import as_id
+
+            if not rid.isdigit() or as_id(rid) is None:
                 from crmcli.errors import ValidationError
 
                 raise ValidationError(_("--record takes TYPE or TYPE:ID with a numeric id"))
-            flt.record_id = int(rid)
+            flt.record_id = as_id(rid)
     with r.transaction(write=False) as (s, me):
         tz = r.timezone()
         flt.since = dates.parse_datetime(since, tz) if since else None
@@ -46,10 +48,18 @@ def list_(
         entries = audit.list_entries(s, me, flt)
     rows = [{"id": e.id, "at": e.at, "user": e.actor_login, "action": e.action,
              "record": f"{e.record_type}:{e.record_id}" if e.record_id is not None else e.record_type,
-             "label": e.record_label, "command": e.command, "changes": e.changes, "reason": e.reason}
+             "label": e.record_label, "command": e.command, "changes": e.changes, "reason": e.reason,
+             "recorded_at": e.recorded_at}
             for e in entries]
     columns = [Column("id", "id", "right"), Column("at", _("time")), Column("user", _("user")),
                Column("action", _("action")), Column("record", _("record")), Column("label", _("label"))]
+    if r.output_format() in ("table", "plain") and any(audit.back_dated(row["at"], row["recorded_at"]) for row in rows):
+        # the real time only where CRM_NOW set another business time, so the table keeps to 80 columns
+        rows = [dict(row, recorded_at=row["recorded_at"] if audit.back_dated(row["at"], row["recorded_at"]) else None)
+                for row in rows]
+        columns.insert(2, Column("recorded_at", _("recorded")))
     if changes or r.output_format() not in ("table", "plain"):
         columns += [Column("changes", _("changes")), Column("command", _("command")), Column("reason", _("reason"))]
+    if r.output_format() not in ("table", "plain"):
+        columns.append(Column("recorded_at", _("recorded")))
     r.out().rows(columns, rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Iterable
@@ -54,6 +54,19 @@ def created(values: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [None, _plain(v)] for k, v in values.items() if v is not None}
 
 
+def wall_clock() -> datetime:
+    """The real time of a change, for ``recorded_at``: the system clock, deliberately not
+    :func:`crmcli.clock.now`, so ``CRM_NOW`` can set a change's business time (``at``) but never
+    hide when it was really made."""
+    return datetime.now(timezone.utc)
+
+
+def back_dated(at: datetime, recorded_at: datetime | None) -> bool:
+    """Whether a row's business time is not when it was really written (``CRM_NOW`` was set):
+    more than a second apart, as the two are read a moment apart for one row."""
+    return recorded_at is not None and abs((recorded_at - at).total_seconds()) >= 1
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -67,6 +80,7 @@ def record(
     """Append one row. Call inside the transaction that made the change."""
     entry = AuditLog(
         at=clock.now(),
+        recorded_at=wall_clock(),
         actor_id=actor.id or None,
         actor_login=actor.login,
         action=action,
@@ -81,8 +95,8 @@ def record(
     return entry
 
 
-_BULK_COLUMNS = ("at", "actor_id", "actor_login", "action", "record_type", "record_id", "record_label", "command",
-                 "changes", "reason")
+_BULK_COLUMNS = ("at", "recorded_at", "actor_id", "actor_login", "action", "record_type", "record_id", "record_label",
+                 "command", "changes", "reason")
 
 
 def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -106,8 +120,9 @@ def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
             times[value] = _stored_at(value, dialect)
         return times[value]
 
-    values = [(when(row.get("at") or now), row.get("actor_id"), row["actor_login"], row["action"], row["record_type"],
-               row.get("record_id"), row.get("record_label"), row.get("command", command),
+    recorded = _stored_at(wall_clock(), dialect)  # the real time, whatever business time a row gives
+    values = [(when(row.get("at") or now), recorded, row.get("actor_id"), row["actor_login"], row["action"],
+               row["record_type"], row.get("record_id"), row.get("record_label"), row.get("command", command),
                # ``changes_json``: the changes already serialised as the column stores them (recycle's hot path)
                row["changes_json"] if "changes_json" in row else changes_type.process_bind_param(row.get("changes"),
                                                                                                 dialect),
@@ -126,14 +141,15 @@ def record_each(session: Session, actor: Any, action: str, record_type: str,
     """
     if not entries:
         return
-    at = _stored_at(clock.now(), session.connection().dialect)
+    dialect = session.connection().dialect
+    at, recorded = _stored_at(clock.now(), dialect), _stored_at(wall_clock(), dialect)
     command, actor_id, login = current_command.get(), actor.id or None, actor.login
-    _insert_rows(session, [(at, actor_id, login, action, record_type, record_id, (label or "")[:200] or None, command,
-                            None, reason) for record_id, label, reason in entries])
+    _insert_rows(session, [(at, recorded, actor_id, login, action, record_type, record_id, (label or "")[:200] or None,
+                            command, None, reason) for record_id, label, reason in entries])
 
 
 def _stored_at(value: Any, dialect: Any) -> Any:
-    """A log time as the ``at`` column stores it (on SQLite, the text SQLAlchemy would write)."""
+    """A log time as the ``at`` and ``recorded_at`` columns store it (on SQLite, the text SQLAlchemy writes)."""
     stored = AuditLog.__table__.c.at.type.process_bind_param(value, dialect)
     return stored.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect.name == "sqlite" else stored
 

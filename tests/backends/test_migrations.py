@@ -78,3 +78,31 @@ def test_upgrade_keeps_the_data_of_an_old_database(empty_db_url):
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == schema.HEAD
         assert conn.execute(text("SELECT name FROM department")).scalar() == "Office"
     engine.dispose()
+
+
+def test_an_upgraded_log_has_the_real_time_on_every_row_and_stays_append_only(empty_db_url):
+    """0007_trust adds ``audit_log.recorded_at`` (old rows: their ``at``) and must put back the
+    triggers it drops to fill the column: the log still refuses UPDATE and DELETE."""
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    engine = create_engine(empty_db_url)
+    migrate.upgrade(engine, "0006_contracts")
+    with engine.begin() as conn:
+        for i, at in enumerate(("2026-01-01 08:00:00", "2026-02-03 04:05:06.789000"), 1):
+            conn.execute(text("INSERT INTO audit_log (id, at, actor_login, action, record_type, record_id) "
+                              "VALUES (:id, :at, 'admin', 'user.add', 'user', :id)"), {"id": i, "at": at})
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT id, at, recorded_at FROM audit_log ORDER BY id")).all()
+    assert len(found) == 2 and all(row.recorded_at is not None and row.recorded_at == row.at for row in found)
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log",
+                      "UPDATE audit_log SET recorded_at = at"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 2
+        columns = {c["name"] for c in inspect(conn).get_columns("payment")}
+    assert {"reverses_id", "reason"} <= columns
+    engine.dispose()

@@ -101,11 +101,12 @@ def test_a_row_records_who_when_what_record_command_and_before_after(crm, sessio
     assert row.command == "crm --user admin user edit bob --name 'Bob Li' --email bob@example.com"
     assert row.changes == {"name": ["Bob", "Bob Li"], "email": [None, "bob@example.com"]}
     shown = crm("audit", "list", "--json", "--limit", "1").json()
+    assert shown[0].pop("recorded_at") != shown[0]["at"]  # the real time (tests/commands/test_audit_time.py)
     assert shown == [{"id": row.id, "at": "2026-11-21T10:00:00+08:00",  # in the reader's time zone
                       "user": "admin", "action": "user.edit", "record": f"user:{bob_id}", "label": "bob",
                       "command": row.command, "changes": row.changes, "reason": None}]
     tsv = crm("audit", "list", "--limit", "1").rows()
-    assert tsv[0] == ["id", "at", "user", "action", "record", "label", "changes", "command", "reason"]
+    assert tsv[0] == ["id", "at", "user", "action", "record", "label", "changes", "command", "reason", "recorded_at"]
     assert tsv[1][6] == '{"email": [null, "bob@example.com"], "name": ["Bob", "Bob Li"]}'
 
 

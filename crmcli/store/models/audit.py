@@ -2,6 +2,10 @@
 
 Database triggers (created by the migration) refuse UPDATE and DELETE on it,
 so not even a bug in a later service can rewrite history.
+
+Two times per row: ``at`` is the business time of the change (``CRM_NOW`` when set, so a
+back-fill or a demo can date its changes), ``recorded_at`` the real wall-clock time the row was
+written, never ``CRM_NOW``: a back-dated change is visible as such.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class AuditLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))  # the real time, never CRM_NOW
     actor_id: int | None = Field(default=None)
     actor_login: str = Field(max_length=64)
     action: str = Field(max_length=64)
@@ -34,6 +39,15 @@ class AuditLog(SQLModel, table=True):
     command: str | None = None
     changes: Any = Field(default=None, sa_column=Column(JSONText(), nullable=True))
     reason: str | None = None
+
+
+def append_only_drop_statements(dialect: str) -> list[str]:
+    """Remove the append-only triggers: only a migration that must rewrite every row (adding a
+    column and filling it) does this, and puts them back with :func:`append_only_statements`
+    in the same transaction."""
+    if dialect == "sqlite":
+        return ["DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete"]
+    return ["DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log"]
 
 
 def append_only_statements(dialect: str) -> list[str]:

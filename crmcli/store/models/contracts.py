@@ -164,10 +164,16 @@ class ReceivablePlan(SQLModel, table=True):
 
 
 class Payment(SQLModel, table=True):
-    """回款: money received against a contract (and optionally one plan)."""
+    """回款: money received against a contract (and optionally one plan).
+
+    A payment is never deleted or edited: a mistaken one is cancelled by a **reversing entry**, a
+    payment of the negative amount whose ``reverses_id`` names it (unique: a payment is reversed
+    at most once) and whose ``allocation`` takes back what the original paid on each plan.
+    """
 
     __tablename__ = "payment"
-    __table_args__ = (Index("ix_payment_contract", "contract_id"),)
+    __table_args__ = (Index("ix_payment_contract", "contract_id"),
+                      Index("ux_payment_reverses", "reverses_id", unique=True))
 
     id: int | None = Field(default=None, primary_key=True)
     contract_id: int = Field(foreign_key="contract.id")
@@ -178,6 +184,8 @@ class Payment(SQLModel, table=True):
     note: str | None = None
     forced: bool = Field(default=False)
     allocation: Any = Field(default=None, sa_column=Column(JSONText(), nullable=True))  # {plan seq: amount}
+    reverses_id: int | None = Field(default=None, foreign_key="payment.id")  # a reversing entry: the payment it cancels
+    reason: str | None = None  # why it was reversed (on the reversing entry)
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
