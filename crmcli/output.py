@@ -77,6 +77,16 @@ def _machine(value: Any, tz: tzinfo | None) -> str:
     return str(value).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
+def _csv_cell(value: Any, tz: tzinfo | None) -> str:
+    """A ``--format csv`` cell: :func:`_machine`, with text a spreadsheet would run as a formula escaped."""
+    text = _machine(value, tz)
+    if value is None or isinstance(value, (int, float, Decimal)):
+        return text
+    from crmcli.formulas import escape
+
+    return escape(text)
+
+
 def _jsonable(value: Any, tz: tzinfo | None) -> Any:
     if isinstance(value, (datetime, date)):
         return _iso(value, tz)
@@ -117,8 +127,8 @@ class Output:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow([c.key for c in columns])
-            for r in rows:
-                writer.writerow([_machine(r.get(c.key), self.tz) for c in columns])
+            for r in rows:  # for spreadsheets: text that would be a formula is escaped (crmcli/formulas.py)
+                writer.writerow([_csv_cell(r.get(c.key), self.tz) for c in columns])
             self._write(buffer.getvalue())
         elif fmt == "tsv":
             # _machine already turned tabs and line breaks into spaces: no quoting or escaping needed,

@@ -76,10 +76,13 @@ def install(app: typer.Typer, noun: str) -> None:
         owner: OwnerOpt = None, status: StatusOpt = None, source: SourceOpt = None, tag: TagOpt = None,
         created: CreatedOpt = None, next_contact: NextContactOpt = None, search: SearchOpt = None,
         where: WhereOpt = None, sort: SortOpt = None,
-        limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help=_("At most this many records.")),
+        limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, max=1_000_000, help=_("At most this many records.")),
+        escape_formulas: bool = typer.Option(True, "--escape-formulas/--no-escape-formulas", help=_(
+            "In CSV, write text that a spreadsheet would run as a formula (=, +, -, @ first) with a ' in "
+            "front (the default; import takes it off). --no-escape-formulas: as stored, for scripts.")),
     ) -> None:
         opts = list_options(owner, status, source, tag, created, next_contact, search, where, sort, limit)
-        _export(noun, output, encoding, opts)
+        _export(noun, output, encoding, opts, escape_formulas)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -137,7 +140,7 @@ class _Progress:
 def _import(noun: str, file: str, maps: list[str], dedupe_by: list[str] | None, on_duplicate: str, on_error: str,
             rejects_path: str | None, encoding: str, input_format: str | None, owner: str | None, tags: list[str],
             dry_run: bool) -> None:
-    from crmcli.errors import CrmError
+    from crmcli.safe_write import SafeFile, write_error
     from crmcli.services import importer, recordio, tabular
 
     r = rt()
@@ -152,12 +155,8 @@ def _import(noun: str, file: str, maps: list[str], dedupe_by: list[str] | None, 
             reader = tabular.Reader(stream, name, fmt, encoding, size)
             sink: Any = None
             if rejects_path:
-                try:
-                    rejects_file = open(rejects_path, "w", encoding="utf-8", newline="")
-                except OSError as exc:
-                    raise CrmError(_("cannot write {file}: {reason}").format(file=rejects_path,
-                                                                             reason=exc.strerror)) from None
-                sink = tabular.Rejects(rejects_file, reader.format, reader.header)
+                rejects_file = SafeFile(rejects_path)
+                sink = tabular.Rejects(rejects_file.open(), reader.format, reader.header)
 
             def on_reject(row: Any, reason: str) -> None:
                 if sink is not None:
@@ -168,10 +167,16 @@ def _import(noun: str, file: str, maps: list[str], dedupe_by: list[str] | None, 
             opts = importer.ImportOptions(maps=maps, dedupe_by=dedupe_by, on_duplicate=on_duplicate.strip().lower(),
                                           on_error=on_error.strip().lower(), dry_run=dry_run, owner=owner, tags=tags)
             report = importer.run(s, me, spec, reader, opts, r.timezone(), on_reject, progress.update)
+    except OSError as exc:  # the rejects file could not be written (no space …)
+        if rejects_file is None:
+            raise
+        rejects_file.discard()
+        rejects_file = None
+        raise write_error(rejects_path or "-", exc) from None
     finally:
         progress.close()
-        if rejects_file is not None:
-            rejects_file.close()
+        if rejects_file is not None:  # also when the import stopped: the rejects say why
+            rejects_file.commit()
         if stream is not sys.stdin and hasattr(stream, "close") and file != "-":
             stream.close()
     _report(report, rejects_path)
@@ -202,8 +207,9 @@ def _report(report: Any, rejects_path: str | None) -> None:
 # --- export ----------------------------------------------------------------------------------
 
 
-def _export(noun: str, output: str | None, encoding: str, opts: Any) -> None:
-    from crmcli.errors import CrmError, UsageError, ValidationError
+def _export(noun: str, output: str | None, encoding: str, opts: Any, escape: bool = True) -> None:
+    from crmcli.errors import UsageError, ValidationError
+    from crmcli.safe_write import SafeFile, write_error
     from crmcli.services import recordio, tabular
 
     r = rt()
@@ -218,23 +224,12 @@ def _export(noun: str, output: str | None, encoding: str, opts: Any) -> None:
     if codec == "utf-8-sig" and encoding.strip().lower().replace("_", "-") in ("utf-8", "utf8"):
         codec = "utf-8"  # a BOM only when asked for (utf-8-sig)
     spec = recordio.spec_for(noun)
-    part = f"{output}.part" if output else None
-    if part:
+    target = SafeFile(output or "-", codec)
+    with r.transaction(write=False) as (s, me):
+        rows = recordio.export_rows(s, me, spec, opts, r.timezone())  # checked here: nothing written yet
+        stream = target.open()
         try:
-            stream = open(part, "w", encoding=codec, newline="")
-        except OSError as exc:
-            raise CrmError(_("cannot write {file}: {reason}").format(file=output, reason=exc.strerror)) from None
-    else:
-        stream = sys.stdout
-        if codec not in ("utf-8",) and hasattr(sys.stdout, "buffer"):
-            import io
-
-            stream = io.TextIOWrapper(sys.stdout.buffer, encoding=codec, newline="", write_through=False)
-    done = False
-    try:
-        with r.transaction(write=False) as (s, me):
-            rows = recordio.export_rows(s, me, spec, opts, r.timezone())  # checked here: nothing written yet
-            writer = tabular.Writer(stream, fmt, recordio.export_columns(s, spec))
+            writer = tabular.Writer(stream, fmt, recordio.export_columns(s, spec), escape_formulas=escape)
             for row in rows:
                 try:
                     writer.write(row)
@@ -244,18 +239,12 @@ def _export(noun: str, output: str | None, encoding: str, opts: Any) -> None:
                             noun=noun, id=row.get("id"), encoding=encoding, text=exc.object[exc.start:exc.end]),
                         hint=_("export with --encoding utf-8 or gb18030")) from None
             writer.close()
-        done = True
-    finally:
-        if part:
-            stream.close()
-            if done:
-                os.replace(part, output)
-            else:
-                try:
-                    os.remove(part)
-                except OSError:
-                    pass
-        elif stream is not sys.stdout:
-            stream.detach()
+        except OSError as exc:
+            target.discard()
+            raise write_error(target.name, exc) from None
+        except BaseException:
+            target.discard()
+            raise
+        target.commit()
     if output:
         r.message(_("Exported {n} {noun} records to {file}.").format(n=writer.count, noun=noun, file=output))

@@ -14,30 +14,13 @@ app = new_app(_("A calendar of events and dated tasks (--day, --week or --month)
 
 
 def write_ics(target: str, text: str) -> None:
-    """Write an iCalendar text to a file (atomically) or to stdout (``-``), bytes as they are (CRLF kept)."""
-    import os
-    import sys
-    from pathlib import Path
+    """Write an iCalendar text to a file or to stdout (``-``), bytes as they are (CRLF kept).
 
-    data = text.encode("utf-8")
-    if target == "-":
-        sys.stdout.flush()
-        buffer = getattr(sys.stdout, "buffer", None)
-        if buffer is not None:
-            buffer.write(data)
-            buffer.flush()
-        else:
-            sys.stdout.write(text)
-        return
-    path = Path(target).expanduser()
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        from crmcli.errors import CrmError
+    :mod:`crmcli.safe_write` decides how: a regular file is replaced whole or not at all, a pipe or
+    a device is written straight, a symbolic link is followed, a directory is refused."""
+    from crmcli.safe_write import write_bytes
 
-        raise CrmError(_("cannot write {file}: {error}").format(file=target, error=exc.strerror or exc)) from None
+    write_bytes(target, text.encode("utf-8"))
 
 
 def _span_name(day: bool, week: bool, month: bool) -> str:

@@ -205,23 +205,18 @@ def import_(file: str = typer.Argument(..., metavar="FILE|-"),
 @app.command("export", help=_("Export the catalog to CSV, TSV, JSONL or JSON (--format, else the file's "
                               "extension, else CSV).\n\nExample: crm product export --output products.csv"))
 def export(output: str = typer.Option(None, "--output", "-o", metavar="FILE")) -> None:
-    import sys
-
+    from crmcli.safe_write import writing
     from crmcli.services import products, tabular
 
     r = rt()
     fmt = r.fmt or (tabular.format_of(output) if output else None) or "csv"
     with r.transaction(write=False) as (s, me):
         rows = products.export_rows(s, me)
-    stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-    try:
+    with writing(output or "-") as stream:  # a file whole or not at all; a pipe or device straight
         writer = tabular.Writer(stream, fmt if fmt in ("csv", "tsv", "jsonl", "json") else "csv",
                                 list(products.EXPORT_COLUMNS))
         for row in rows:
             writer.write(row)
         writer.close()
-    finally:
-        if output:
-            stream.close()
     if output:
         r.message(_("Exported {n} {noun} records to {file}.").format(n=len(rows), noun="product", file=output))

@@ -7,7 +7,9 @@ rejected row can be named.  A row whose field count differs from the header's (a
 "ragged" row) is not an error of the file: it comes out with ``problem`` set, and the
 importer rejects that row alone.
 
-* CSV: RFC 4180 (quoted fields may hold commas, quotes and line breaks; CRLF or LF).
+* CSV: RFC 4180 (quoted fields may hold commas, quotes and line breaks; CRLF or LF).  CSV is
+  what spreadsheets open, so text cells that would be formulas are written escaped (``'=…``) and
+  read back unescaped (:mod:`crmcli.formulas`).
 * TSV: tab-separated, no quoting (what ``crm … --format tsv`` writes; tabs and line breaks
   inside values are written as spaces, so TSV is the one lossy format).
 * JSONL: one JSON object per line.
@@ -29,6 +31,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import IO, Any, Iterator
 
+from crmcli import formulas
 from crmcli.errors import ValidationError
 from crmcli.i18n import _
 
@@ -169,6 +172,7 @@ class Reader:
     def _csv_rows(self) -> Iterator[Row]:
         width = len(self.header or [])
         reader = self._csv
+        unescape = self.format == "csv"  # CSV from crm or a spreadsheet: '=… is the text =…
         last = reader.line_num
         while True:
             try:
@@ -180,6 +184,8 @@ class Reader:
             start, last = last + 1, reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # a blank line is no row
+            if unescape and "\n'" in "\n" + "\n".join(fields):  # (one C-speed test per row)
+                fields = [formulas.unescape(f) for f in fields]
             if len(fields) != width:
                 yield Row(start, fields, _("it has {n} fields, the header has {width}").format(n=len(fields), width=width))
             else:
@@ -366,6 +372,13 @@ def text_value(value: Any) -> str:
     return str(value)
 
 
+def csv_cell(value: Any) -> str:
+    """A value as one cell of CSV meant for spreadsheets: :func:`text_value`, formulas escaped (numbers never)."""
+    if value is None or isinstance(value, (int, float, Decimal)):  # (bool is an int: true/false is no formula)
+        return text_value(value)
+    return formulas.escape(text_value(value))
+
+
 def json_value(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -379,14 +392,19 @@ def json_value(value: Any) -> Any:
 
 
 class Writer:
-    """Writes rows (dicts) to a text stream in one format; ``close()`` ends a JSON array."""
+    """Writes rows (dicts) to a text stream in one format; ``close()`` ends a JSON array.
 
-    def __init__(self, stream: IO[str], fmt: str, columns: list[str]) -> None:
+    CSV is for spreadsheets: its text cells that would be formulas are escaped
+    (:mod:`crmcli.formulas`) unless ``escape_formulas`` is False; TSV and JSON are written as they are.
+    """
+
+    def __init__(self, stream: IO[str], fmt: str, columns: list[str], escape_formulas: bool = True) -> None:
         if fmt not in FORMATS:
             raise ValidationError(_("unknown file format '{format}'").format(format=fmt),
                                   hint=_("one of: {choices}").format(choices=", ".join(FORMATS)))
         self.stream, self.fmt, self.columns = stream, fmt, list(columns)
         self.count = 0
+        self._cell = csv_cell if escape_formulas else text_value
         if fmt == "csv":
             self._csv = csv.writer(stream, lineterminator="\n")
             self._csv.writerow(self.columns)
@@ -398,7 +416,8 @@ class Writer:
     def write(self, row: dict[str, Any]) -> None:
         fmt = self.fmt
         if fmt == "csv":
-            self._csv.writerow([text_value(row.get(c)) for c in self.columns])
+            cell = self._cell
+            self._csv.writerow([cell(row.get(c)) for c in self.columns])
         elif fmt == "tsv":
             self.stream.write("\t".join(_tsv_cell(text_value(row.get(c))) for c in self.columns) + "\n")
         else:
@@ -433,7 +452,7 @@ class Rejects:
         self.count = 0
         if self.fmt == "csv":
             self._csv = csv.writer(stream, lineterminator="\n")
-            self._csv.writerow(["line", "reason", *(header or [])])
+            self._csv.writerow(["line", "reason", *map(formulas.escape, header or [])])
         elif self.fmt == "tsv":
             stream.write("\t".join(["line", "reason", *(header or [])]) + "\n")
 
@@ -445,7 +464,7 @@ class Rejects:
             return
         values = row.values if isinstance(row.values, list) else [text_value(row.values)]
         if self.fmt == "csv":
-            self._csv.writerow([row.line, reason, *values])
+            self._csv.writerow([row.line, formulas.escape(reason), *map(formulas.escape, values)])
         else:
             self.stream.write("\t".join([str(row.line), _tsv_cell(reason), *map(_tsv_cell, values)]) + "\n")
 

