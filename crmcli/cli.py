@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextvars import ContextVar
 from typing import Any, get_args, get_origin
 
 import typer
@@ -16,8 +17,8 @@ from typer import _click as click
 from typer import exceptions as typer_exceptions
 from typer.core import TyperGroup
 
-from crmcli import i18n, runtime, settings
-from crmcli.errors import CrmError, ExitCode, UsageError
+from crmcli import i18n, interrupts, runtime, settings
+from crmcli.errors import CrmError, ExitCode, Interrupted, UsageError
 from crmcli.i18n import N_, _
 
 # noun -> (module, one-line help); the order is the order of `crm --help`.
@@ -137,6 +138,8 @@ def root(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No messages on stderr, only data and errors.")),
     yes: bool = typer.Option(False, "--yes", "-y", help=N_("Answer yes to confirmations (needed without a terminal).")),
     no_input: bool = typer.Option(False, "--no-input", help=N_("Never prompt; fail instead.")),
+    read_only: bool = typer.Option(False, "--read-only", envvar="CRM_READ_ONLY",
+                                   help=N_("Refuse every change: the database session is read-only (env CRM_READ_ONLY=1).")),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
                                  help=N_("Show the version and exit.")),
 ) -> None:
@@ -146,6 +149,7 @@ def root(
     rt.quiet = quiet
     rt.yes = yes
     rt.no_input = no_input
+    rt.read_only = read_only or rt.read_only
     if as_json:
         fmt = "json"
     if fmt is not None:
@@ -274,22 +278,55 @@ def _defer_coercion() -> None:
     typer_core.build_runtime_param = deferred
 
 
+_nested: ContextVar[bool] = ContextVar("crm_nested_run", default=False)
+
+
 def run(argv: list[str], *, prog: str = "crm") -> int:
-    """Run one command line in this process and return its exit code (used by main and batch)."""
+    """Run one command line in this process and return its exit code (used by main and batch).
+
+    Ctrl-C while it runs ends as one line saying whether anything was written, exit 130
+    (``crmcli/interrupts.py``).  A line run by ``crm batch`` does not print it: the
+    interrupt goes on to the batch, which stops at once and adds the line number.
+    """
     rt = runtime.Runtime(command_line=command_line(prog, argv))
     token = runtime.current.set(rt)
-    rt.language_source = _setup_language()
-    command = _root_command()
+    nested = _nested.get()
+    nested_token = _nested.set(True)
     try:
+        with interrupts.installed():
+            return _run(rt, argv, prog)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        if nested:
+            raise Interrupted(committed=rt.committed, note=rt.commit_note) from None
+        committed = rt.committed or bool(getattr(exc, "committed", False))
+        sys.stderr.write(interrupts.message(committed, getattr(exc, "note", None) or rt.commit_note) + "\n")
+        return int(ExitCode.INTERRUPTED)
+    finally:
+        _nested.reset(nested_token)
+        runtime.current.reset(token)
+
+
+def _debug() -> bool:
+    return os.environ.get("CRM_DEBUG", "") not in ("", "0")
+
+
+def _run(rt: runtime.Runtime, argv: list[str], prog: str) -> int:
+    try:
+        rt.language_source = _setup_language()
+        command = _root_command()
         result = command.main(args=hoist_global_options(argv), prog_name=prog, standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
     except CrmError as exc:
+        if exc.debug and _debug():
+            sys.stderr.write(exc.debug.rstrip() + "\n")
         _error_line(exc.message, exc.hint)
         return int(exc.exit_code)
     except typer_exceptions.Exit as exc:
         return int(exc.exit_code)
-    except typer_exceptions.Abort:
-        sys.stderr.write(_("crm: interrupted") + "\n")
+    except typer_exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        sys.stderr.write(_("crm: interrupted") + "\n")  # end of input at a prompt
         return int(ExitCode.INTERRUPTED)
     except click.exceptions.NoArgsIsHelpError as exc:
         sys.stderr.write(exc.ctx.get_help() + "\n" if getattr(exc, "ctx", None) else "")
@@ -298,9 +335,6 @@ def run(argv: list[str], *, prog: str = "crm") -> int:
         sub = exc.ctx.command_path if getattr(exc, "ctx", None) else prog
         _error_line(exc.format_message(), _("see {command} --help").format(command=sub))
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write(_("crm: interrupted") + "\n")
-        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         try:
             sys.stdout = open(os.devnull, "w")
@@ -308,13 +342,45 @@ def run(argv: list[str], *, prog: str = "crm") -> int:
             pass
         return 0
     except Exception as exc:  # a bug: keep it to one line unless asked
-        if os.environ.get("CRM_DEBUG"):
+        if _debug():
             raise
-        _error_line(_("internal error: {kind}: {detail}").format(kind=type(exc).__name__, detail=exc),
+        database_error = _database_error(rt, exc)
+        if database_error is not None:
+            _error_line(database_error.message, database_error.hint)
+            return int(database_error.exit_code)
+        _error_line(_("internal error: {kind}: {detail}").format(kind=type(exc).__name__, detail=_first_line(exc)),
                     _("run again with CRM_DEBUG=1 for the traceback"))
         return int(ExitCode.ERROR)
-    finally:
-        runtime.current.reset(token)
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's first line: SQLAlchemy's messages go on with the SQL and its parameters."""
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0].strip() if lines else ""
+
+
+def _database_error(rt: runtime.Runtime, exc: BaseException) -> CrmError | None:
+    """A driver error that escaped a command's transaction, as the runtime would have said it."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None:
+        return None
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, sa_exc.DBAPIError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None:
+        return None
+    from crmcli.store.engine import describe_db_error
+
+    try:
+        target = rt.target()
+    except CrmError:
+        return None
+    if rt.read_only:
+        from crmcli.store.engine import is_read_only_error
+
+        if is_read_only_error(cause):
+            return runtime.read_only_error()
+    return describe_db_error(target, cause)
 
 
 def _before_exit() -> None:

@@ -25,6 +25,7 @@ class CrmError(Exception):
     """An error a user can act on: a message, an optional hint, an exit code."""
 
     exit_code: ExitCode = ExitCode.ERROR
+    debug: str | None = None  # details (a driver's SQL and parameters) shown only with CRM_DEBUG=1
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -50,10 +51,37 @@ class PermissionDenied(CrmError):
     exit_code = ExitCode.PERMISSION
 
 
+class ReadOnlySession(PermissionDenied):
+    """A write in a session opened read-only (``--read-only``, ``CRM_READ_ONLY=1``, ``crm tui --readonly``)."""
+
+
 class Conflict(CrmError):
     """A duplicate, an already-claimed record, a stale write."""
 
     exit_code = ExitCode.CONFLICT
+
+
+class Busy(Conflict):
+    """SQLite's write lock stayed taken by another crm for longer than CRM_BUSY_TIMEOUT."""
+
+
+class Collision(Conflict):
+    """PostgreSQL ended the transaction (deadlock, serialization failure, lock timeout); retrying may work."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT), raised by crm's own handler.
+
+    A ``BaseException`` that is not ``KeyboardInterrupt``, so neither ``except Exception`` nor
+    Typer's conversion of ``KeyboardInterrupt`` into a silent exit 130 can swallow it: it
+    reaches ``cli.run``, which prints one line saying what was written.  ``committed`` and
+    ``note`` carry that truth from a batch line to the batch.
+    """
+
+    def __init__(self, committed: bool = False, note: str | None = None) -> None:
+        super().__init__()
+        self.committed = committed
+        self.note = note
 
 
 class ValidationError(CrmError):

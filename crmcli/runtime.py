@@ -16,7 +16,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Iterator
 
 from crmcli import i18n, settings
-from crmcli.errors import Conflict, CrmError
+from crmcli.errors import Conflict, CrmError, ReadOnlySession
 from crmcli.i18n import _
 
 if TYPE_CHECKING:
@@ -40,6 +40,13 @@ class Runtime:
     no_input: bool = False
     command_line: str | None = None
     language_source: str = "os"
+    # --read-only / CRM_READ_ONLY=1 (and `crm tui --readonly`): every transaction is read-only in the
+    # database session itself, so any write, whoever attempts it, ends as ReadOnlySession (exit 4).
+    read_only: bool = False
+    # Set once a unit of this command line has committed (see mark_committed); the interrupt
+    # handler reads it to say whether anything was written.
+    committed: bool = False
+    commit_note: str | None = None
     actor: "Actor | None" = None
     _target: "Target | None" = field(default=None, repr=False)
     _tz: tzinfo | None = field(default=None, repr=False)
@@ -71,7 +78,7 @@ class Runtime:
         from crmcli.store import engine as store_engine
 
         path = target.sqlite_path
-        if target.is_default and path is not None and not path.exists():
+        if target.is_default and path is not None and not path.exists() and not self.read_only:
             from crmcli.services import database
 
             result = database.initialise(target, self.login())
@@ -83,45 +90,74 @@ class Runtime:
             with self.engine().connect() as conn:
                 revision = store_engine.current_revision(conn)
         except DBAPIError as exc:
-            raise store_engine.describe_connect_error(target, exc) from None
+            raise store_engine.describe_db_error(target, exc) from None
         store_engine.check_revision(revision, target)
         _ready.add(target.url)
 
     # -- transactions -----------------------------------------------------------------
 
+    def mark_committed(self, note: str | None = None) -> None:
+        """Record that a unit of this command line has committed.
+
+        ``transaction()`` calls it after every commit; code that commits on its own (a chunked
+        import) calls it too, with a note the interrupt message shows instead of the generic one
+        (e.g. "rows 1–50,000 were imported; crm lead import --resume continues").
+        """
+        self.committed = True
+        if note is not None:
+            self.commit_note = note
+
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[tuple["Session", "Actor"]]:
-        """One unit of work as the acting user; committed on success, rolled back on any error."""
+        """One unit of work as the acting user; committed on success, rolled back on any error.
+
+        With ``read_only`` set the unit is read-only in the database itself (SQLite
+        ``PRAGMA query_only``, PostgreSQL ``SET TRANSACTION READ ONLY``) and the session refuses
+        to flush or execute an INSERT, UPDATE or DELETE, whoever asks: ``ReadOnlySession``.
+        Driver errors leave as one line (``describe_db_error``): busy (exit 5), collided
+        (exit 5), read-only (exit 4), or the driver's first line without SQL.
+        """
         from sqlalchemy.exc import DBAPIError, IntegrityError
         from sqlalchemy.orm import Session
 
+        from crmcli import interrupts
         from crmcli.services import audit
         from crmcli.services.access import load_actor
+        from crmcli.store import engine as store_engine
 
         self.ensure_ready()
         engine = self.engine()
-        bind = engine.execution_options(crm_write=True) if write else engine
+        if self.read_only:
+            bind = engine.execution_options(crm_read_only=True)
+        else:
+            bind = engine.execution_options(crm_write=True) if write else engine
         token = audit.current_command.set(self.command_line)
         try:
             with Session(bind=bind, expire_on_commit=False, autoflush=True) as session:
+                if self.read_only:
+                    store_engine.guard_read_only(session, read_only_error)
                 try:
                     actor = load_actor(session, self.login())
                     self._adopt(actor)
                     yield session, actor
-                    if write:
-                        session.commit()
+                    if write and not self.read_only:
+                        with interrupts.deferred():  # Ctrl-C during the commit is acted on after it
+                            session.commit()
+                            self.mark_committed()
                     # a read-only unit just closes: closing keeps loaded values readable, rollback would expire them
                 except IntegrityError as exc:
                     session.rollback()
+                    if self.read_only and store_engine.is_read_only_error(exc):
+                        raise read_only_error() from None
                     raise Conflict(_("the change conflicts with an existing record: {detail}").format(
-                        detail=str(exc.orig).splitlines()[0])) from None
+                        detail=store_engine.driver_line(exc))) from None
                 except DBAPIError as exc:
-                    session.rollback()
-                    if exc.connection_invalidated or "connect" in str(exc.orig).lower():
-                        raise _connect_error(self.target(), exc) from None
-                    raise
+                    _rollback_quietly(session)
+                    if self.read_only and store_engine.is_read_only_error(exc):
+                        raise read_only_error() from None
+                    raise store_engine.describe_db_error(self.target(), exc) from None
                 except BaseException:
-                    session.rollback()
+                    _rollback_quietly(session)
                     raise
         finally:
             audit.current_command.reset(token)
@@ -175,10 +211,17 @@ class Runtime:
         return answer in ("y", "yes", "是", "好")
 
 
-def _connect_error(target: "Target", exc: Exception) -> CrmError:
-    from crmcli.store.engine import describe_connect_error
+def read_only_error() -> ReadOnlySession:
+    return ReadOnlySession(_("this session is read-only; nothing was written"),
+                           hint=_("run without --read-only (and without CRM_READ_ONLY=1) to make changes"))
 
-    return describe_connect_error(target, exc)
+
+def _rollback_quietly(session: "Session") -> None:
+    """Roll back after an error; a second failure (the connection is gone) must not hide the first."""
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
 
 
 current: ContextVar[Runtime] = ContextVar("crm_runtime")
