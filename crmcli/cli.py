@@ -292,10 +292,14 @@ def run(argv: list[str], *, prog: str = "crm") -> int:
     token = runtime.current.set(rt)
     nested = _nested.get()
     nested_token = _nested.set(True)
+    Interrupted.last = None
     try:
         with interrupts.installed():
-            return _run(rt, argv, prog)
-    except (Interrupted, KeyboardInterrupt) as exc:
+            code = _run(rt, argv, prog)
+            if Interrupted.last is not None:  # Typer made it a silent exit 130
+                raise Interrupted.last
+            return code
+    except KeyboardInterrupt as exc:
         if nested:
             raise Interrupted(committed=rt.committed, note=rt.commit_note) from None
         committed = rt.committed or bool(getattr(exc, "committed", False))

@@ -69,19 +69,23 @@ class Collision(Conflict):
     """PostgreSQL ended the transaction (deadlock, serialization failure, lock timeout); retrying may work."""
 
 
-class Interrupted(BaseException):
-    """Ctrl-C (SIGINT), raised by crm's own handler.
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT), raised by crm's own handler (``crmcli/interrupts.py``).
 
-    A ``BaseException`` that is not ``KeyboardInterrupt``, so neither ``except Exception`` nor
-    Typer's conversion of ``KeyboardInterrupt`` into a silent exit 130 can swallow it: it
-    reaches ``cli.run``, which prints one line saying what was written.  ``committed`` and
-    ``note`` carry that truth from a batch line to the batch.
+    A ``KeyboardInterrupt``, so libraries clean up as for Ctrl-C (psycopg cancels the running
+    query) and ``except Exception`` cannot swallow it.  Typer turns a ``KeyboardInterrupt`` into
+    a silent exit 130; the newest one raised is kept in ``Interrupted.last``, so ``cli.run``
+    still prints one line saying what was written.  ``committed`` and ``note`` carry that truth
+    from a batch line to the batch.
     """
+
+    last: "Interrupted | None" = None
 
     def __init__(self, committed: bool = False, note: str | None = None) -> None:
         super().__init__()
         self.committed = committed
         self.note = note
+        Interrupted.last = self
 
 
 class ValidationError(CrmError):

@@ -1,9 +1,9 @@
 """Ctrl-C: one handler, one message, and the truth about what was written.
 
 ``cli.run`` installs :func:`handler` for SIGINT while a command line runs.  It raises
-:class:`~crmcli.errors.Interrupted` — not ``KeyboardInterrupt``, which Typer would turn into a
-silent exit 130 and ``crm batch --keep-going`` would take for one failed line — so the
-interrupt reaches ``cli.run``, which prints one line built by :func:`message` from the
+:class:`~crmcli.errors.Interrupted`, which ``cli.run`` finds even where Typer turned it into a
+silent exit 130 (``Interrupted.last``), and which ``crm batch`` re-raises at once instead of
+counting one failed line; ``cli.run`` prints one line built by :func:`message` from the
 runtime's ``committed`` flag (``Runtime.mark_committed``).
 
 A commit runs inside :func:`deferred`: an interrupt that arrives while the database is

@@ -160,8 +160,17 @@ def _make_engine(target: Target) -> Engine:
             _("PostgreSQL support is not installed"),
             hint=_("pip install 'crmcli[postgres]'"),
         ) from None
+    event.listen(engine, "connect", _postgresql_on_connect)
     event.listen(engine, "begin", _postgresql_on_begin)
     return engine
+
+
+def _postgresql_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """A lock held by another crm is waited for CRM_BUSY_TIMEOUT seconds, then a collision (exit 5)."""
+    milliseconds = max(1, int(busy_timeout() * 1000))  # 0 would mean "wait for ever"
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {milliseconds}")
+    dbapi_connection.commit()
 
 
 def sqlite_access(path: Path | None) -> str:

@@ -1,0 +1,186 @@
+"""Database errors as one line: busy (exit 5), collided (exit 5), read-only files (exit 4), any
+other driver error without its SQL or parameters; empty database URLs refused (exit 2)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.commands._org import snapshot
+from tests.conftest import backend, run_crm
+
+sqlite_only = pytest.mark.skipif(backend() != "sqlite", reason="SQLite's file locks and file permissions")
+
+
+def _path(db_url: str) -> Path:
+    return Path(db_url.removeprefix("sqlite:///"))
+
+
+# --- a locked SQLite database -------------------------------------------------------------
+
+
+@sqlite_only
+def test_a_write_that_waits_too_long_for_the_lock_is_busy_exit_5(crm, db_url, session, monkeypatch):
+    monkeypatch.setenv("CRM_BUSY_TIMEOUT", "0.2")
+    before = snapshot(session)
+    holder = sqlite3.connect(_path(db_url), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = crm("dept", "add", "Sales")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.code == 5, result
+    assert result.err.count("\n") == 1
+    assert "the database is busy (another crm is writing); try again" in result.err
+    assert snapshot(session) == before
+    assert crm("dept", "add", "Sales").code == 0  # and once the lock is free, it works
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "1e9"])
+def test_a_bad_busy_timeout_is_a_usage_error(crm, monkeypatch, value):
+    monkeypatch.setenv("CRM_BUSY_TIMEOUT", value)
+    result = crm("dept", "add", "Sales")
+    assert result.code == 2, result
+    assert "CRM_BUSY_TIMEOUT" in result.err and result.err.count("\n") == 1
+
+
+# --- driver errors without SQL ------------------------------------------------------------
+
+
+def _make_dept_add_fail(monkeypatch):
+    """dept add runs a statement the database rejects, with a secret among its parameters."""
+    from crmcli.services import departments
+
+    def failing(session, actor, name, parent=None):
+        session.execute(text("SELECT * FROM no_such_table WHERE name = :secret"), {"secret": "TOP-SECRET-VALUE"})
+
+    monkeypatch.setattr(departments, "add", failing)
+
+
+def test_a_database_error_is_one_line_without_sql_or_parameters(crm, monkeypatch):
+    _make_dept_add_fail(monkeypatch)
+    result = crm("dept", "add", "Sales")
+    assert result.code == 1, result
+    assert result.err.count("\n") == 1, result
+    assert result.err.startswith("crm: error: database error: ")
+    assert "no_such_table" in result.err  # the driver's own first line
+    assert "TOP-SECRET-VALUE" not in result.err and "[SQL" not in result.err and "SELECT" not in result.err
+
+
+def test_crm_debug_shows_the_statement(crm, monkeypatch):
+    _make_dept_add_fail(monkeypatch)
+    monkeypatch.setenv("CRM_DEBUG", "1")
+    result = crm("dept", "add", "Sales")
+    assert result.code == 1
+    assert "SELECT * FROM no_such_table" in result.err
+
+
+def test_the_catch_all_keeps_a_database_error_to_one_line(crm, monkeypatch):
+    """A driver error raised outside any transaction (a bug's path) is still one line without SQL."""
+    from sqlalchemy import create_engine
+
+    from crmcli.services import departments
+
+    def failing(session, actor, name, parent=None):
+        raise RuntimeError("wrapped") from _driver_error()
+
+    def _driver_error():
+        engine = create_engine("sqlite://")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT nope FROM nowhere WHERE x = :secret"), {"secret": "TOP-SECRET-VALUE"})
+        except Exception as exc:  # noqa: BLE001
+            return exc
+
+    monkeypatch.setattr(departments, "add", failing)
+    result = crm("dept", "add", "Sales")
+    assert result.err.count("\n") == 1, result
+    assert "TOP-SECRET-VALUE" not in result.err and "[SQL" not in result.err
+
+
+@pytest.mark.parametrize("sqlstate_class", ["DeadlockDetected", "SerializationFailure", "LockNotAvailable"])
+def test_postgresql_collisions_are_conflicts_exit_5(sqlstate_class):
+    psycopg_errors = pytest.importorskip("psycopg.errors")
+    from sqlalchemy.exc import OperationalError
+
+    from crmcli.store.engine import Target, describe_db_error
+
+    orig = getattr(psycopg_errors, sqlstate_class)("deadlock detected\nDETAIL: Process 1 waits for ShareLock")
+    error = describe_db_error(Target("postgresql+psycopg://u@h/db", False),
+                              OperationalError("UPDATE customer SET owner_id = %(o)s", {"o": 7}, orig))
+    assert int(error.exit_code) == 5
+    assert error.message == "the change collided with another crm; try again"
+
+
+# --- empty database URLs ------------------------------------------------------------------
+
+
+def test_an_empty_crm_database_url_is_refused_and_nothing_is_created(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DATABASE_URL", "")
+    result = run_crm(["user", "list"])
+    assert result.code == 2, result
+    assert "CRM_DATABASE_URL is set but empty" in result.err
+    assert not list(tmp_path.rglob("*.sqlite"))
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_db_option_is_refused(tmp_path, value):
+    result = run_crm(["--db", value, "user", "list"])
+    assert result.code == 2, result
+    assert "--db is empty" in result.err
+    assert not list(tmp_path.rglob("*.sqlite"))
+
+
+# --- read-only database files -------------------------------------------------------------
+
+
+def _as_if_not_writable(monkeypatch, path: Path):
+    """Root may write any file, so the test takes the write permission away where crm asks for it."""
+    import os
+
+    real = os.access
+
+    def access(p, mode, *args, **kwargs):
+        if mode & os.W_OK and Path(p) in (path, path.parent):
+            return False
+        return real(p, mode, *args, **kwargs)
+
+    monkeypatch.setattr("crmcli.store.engine.os.access", access)
+
+
+@sqlite_only
+def test_a_read_only_file_can_be_read_and_refuses_writes(crm, db_url, session, monkeypatch):
+    path = _path(db_url)
+    assert crm("dept", "add", "Sales").code == 0
+    _as_if_not_writable(monkeypatch, path)
+    from crmcli.store import engine
+
+    engine.dispose_all()
+    before = snapshot(session)
+    listed = crm("dept", "list", "--json")
+    assert listed.code == 0, listed
+    assert "Sales" in listed.out
+    result = crm("dept", "add", "Marketing")
+    assert result.code == 4, result
+    assert result.err.count("\n") == 1 and "is read-only for you" in result.err
+    assert snapshot(session) == before
+
+
+@sqlite_only
+def test_a_read_only_directory_without_a_shm_file_opens_immutable(crm, db_url, monkeypatch):
+    path = _path(db_url)
+    assert crm("dept", "add", "Sales").code == 0
+    from crmcli.store import engine
+
+    engine.dispose_all()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    monkeypatch.setattr(engine, "sqlite_access", lambda p: "immutable")
+    listed = crm("dept", "list", "--json")
+    assert listed.code == 0, listed
+    assert "Sales" in listed.out
+    assert crm("dept", "add", "Marketing").code == 4
