@@ -73,7 +73,9 @@ def _show(session, view) -> None:
     team = [{"login": u.login, "name": u.name, "access": access} for u, access in view.team]
     people = [{"id": c.id, "name": c.name, "role": c.role, "title": c.title, "mobile": c.mobile, "phone": c.phone,
                "email": c.email, "primary": c.is_primary, "status": c.status} for c in view.contacts]
-    _show_record(customer, row, {**row, "team": team, "contacts": people, **view.related})
+    # a section the reader may not view (view.hidden) is left out of JSON too, not shown empty
+    data = {**row, "team": team, **({} if "contacts" in view.hidden else {"contacts": people}), **view.related}
+    _show_record(customer, row, data)
     out = rt().out()
     if out.fmt not in ("table", "plain"):
         return

@@ -9,6 +9,11 @@ Two questions, kept apart as DOMAIN.md asks:
   department.  :func:`visible_clause` turns that into one SQL condition every
   list query adds; :func:`check_record` guards single-record reads and changes.
 
+A record that belongs to another one (an opportunity, contract, quote or contact
+of a customer: a kind with ``team_type``) is also visible to whoever's scope
+covers the owner of that record, and to its team: the owner of a customer sees
+what a colleague added to it.
+
 A record outside the actor's scope is reported as *not found*, never as
 forbidden, so its existence does not leak.
 """
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sqlalchemy import and_, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crmcli.errors import NotFound, PermissionDenied
 from crmcli.i18n import _
@@ -167,12 +172,22 @@ def team_clause(actor: Actor, record_type: str, id_column: Any, write: bool = Fa
 
 def visible_clause(actor: Actor, kind: "Kind") -> Any:
     """The one condition every list query of an owned record type adds."""
-    if kind.public:
+    if kind.public or actor.scope_departments is None:
         return true()
     clause = owner_in_scope_clause(actor, kind.owner_column())
     if kind.has_team:
         clause = or_(clause, team_clause(actor, kind.team_record_type(), kind.team_id_column()))
+    parent = kind.parent()
+    if parent is not None:
+        clause = or_(clause, parent_in_scope_clause(actor, kind, parent))
     return clause
+
+
+def parent_in_scope_clause(actor: Actor, kind: "Kind", parent: "Kind") -> Any:
+    """SQL: the record this one belongs to (its customer) is owned by someone the actor's scope covers."""
+    owner = aliased(parent.model)
+    return exists().where(getattr(owner, "id") == kind.team_id_column(),
+                          owner_in_scope_clause(actor, getattr(owner, parent.owner_attr)))
 
 
 # --- record kinds --------------------------------------------------------------------
@@ -210,6 +225,17 @@ class Kind:
 
     def team_record_id(self, record: Any) -> int | None:
         return getattr(record, self.team_attr)
+
+    def parent(self) -> "Kind | None":
+        """The kind of the record this one belongs to (``team_type``: a customer), if any.
+
+        Such a record is visible to, and may be changed by, whoever's scope covers that record's
+        owner, as well as its own owner's: the owner of a customer sees the opportunities,
+        contracts, quotes and contacts a colleague added to it.
+        """
+        if self.team_type is None or self.team_type == self.name:
+            return None
+        return KINDS.get(self.team_type)
 
 
 KINDS: dict[str, Kind] = {}
@@ -252,6 +278,16 @@ def in_scope(session: Session, actor: Actor, kind: Kind, record: Any) -> bool:
     return owner_department(session, owner_id) in actor.scope_departments
 
 
+def parent_in_scope(session: Session, actor: Actor, kind: Kind, record: Any) -> bool:
+    """Whether the actor's scope covers the owner of the record this one belongs to (its customer)."""
+    parent = kind.parent()
+    parent_id = kind.team_record_id(record) if parent is not None else None
+    if parent_id is None:
+        return False
+    found = session.get(parent.model, parent_id)
+    return found is not None and getattr(found, parent.owner_attr) is not None and in_scope(session, actor, parent, found)
+
+
 def team_access(session: Session, actor: Actor, kind: Kind, record: Any) -> str | None:
     if not kind.has_team or kind.team_record_id(record) is None:
         return None
@@ -262,12 +298,14 @@ def team_access(session: Session, actor: Actor, kind: Kind, record: Any) -> str 
 def can_see(session: Session, actor: Actor, kind: Kind, record: Any) -> bool:
     if kind.public:
         return True
-    return in_scope(session, actor, kind, record) or team_access(session, actor, kind, record) is not None
+    return (in_scope(session, actor, kind, record) or parent_in_scope(session, actor, kind, record)
+            or team_access(session, actor, kind, record) is not None)
 
 
 def can_change(session: Session, actor: Actor, kind: Kind, record: Any) -> bool:
-    """Scope covers it, or the actor is a read-write team member."""
-    return in_scope(session, actor, kind, record) or team_access(session, actor, kind, record) == "write"
+    """Scope covers it (or the owner of the customer it belongs to), or the actor is a read-write team member."""
+    return (in_scope(session, actor, kind, record) or parent_in_scope(session, actor, kind, record)
+            or team_access(session, actor, kind, record) == "write")
 
 
 def check_record(session: Session, actor: Actor, kind: Kind, record: Any, verb: str = "view") -> Any:

@@ -243,11 +243,26 @@ def get(session: Session, ref: Any) -> Approval:
     return approval
 
 
+def may_see(session: Session, actor: Actor, approval: Approval) -> bool:
+    """An approval is visible to its approvers (any step), its submitter, and readers who hold the record
+    type's ``X.view`` and whose data scope covers the submitter (the same rule as :func:`listing`)."""
+    if actor.is_super or approval.submitted_by == actor.id:
+        return True
+    if any(actor.id in approvers(session, step) for step in approval.steps or []):
+        return True
+    if not actor.can(f"{approval.record_type}.view"):
+        return False
+    return session.execute(select(Approval.id).where(
+        Approval.id == approval.id, owner_in_scope_clause(actor, Approval.submitted_by))).first() is not None
+
+
 def decide(session: Session, actor: Actor, ref: Any, decision: str, comment: str | None = None) -> Approval:
     """Approve or reject the current step of an approval (only its approvers may)."""
     approval = get(session, ref)
     if session.get_bind().dialect.name == "postgresql":  # two approvers at once: one decides, the other waits
         session.refresh(approval, with_for_update=True)
+    if not may_see(session, actor, approval):  # as in listing: outside what the actor may see reads as not found
+        raise NotFound(_("no approval {ref}").format(ref=ref))
     if approval.status != "pending":
         raise Conflict(_("approval {id} is already {status}").format(
             id=approval.id, status=_(STATUS_LABELS[approval.status])))
@@ -317,7 +332,9 @@ def of_record(session: Session, record_type: str, record_id: int) -> list[Approv
 def listing(session: Session, actor: Actor, *, mine: bool = False, status: list[str] | None = None,
             record_type: str | None = None, limit: int = 100) -> list[Row]:
     """Approvals waiting for the actor (``mine``), or those the actor submitted, may decide, or whose
-    submitter their data scope covers."""
+    submitter their data scope covers — the last only for record types whose ``X.view`` the actor
+    holds (a reader without ``contract.view`` does not see contract approvals, unless one waits for
+    them to decide it)."""
     for value in status or []:
         if value not in STATUSES:
             raise ValidationError(_("unknown status '{value}'").format(value=value),
@@ -338,7 +355,8 @@ def listing(session: Session, actor: Actor, *, mine: bool = False, status: list[
         is_mine = step is not None and actor.id in approvers(session, step)
         if mine and not is_mine:
             continue
-        if not mine and not (is_mine or approval.id in (scoped or set())):
+        if not mine and not (is_mine or (approval.id in (scoped or set())
+                                         and actor.can(f"{approval.record_type}.view"))):
             continue
         rows.append(Row(approval, logins.get(approval.submitted_by), step["rule"] if step else None, is_mine))
         if len(rows) >= limit:

@@ -183,8 +183,47 @@ class AuditFilter:
     before_id: int | None = None  # keyset paging: rows older than this id
 
 
+def view_permission(record_type: str | None) -> str | None:
+    """The permission whose holders may read the values logged for a record type, or None if no view
+    permission guards the type (stages, flows): ``contract`` → ``contract.view``, ``opportunity`` →
+    ``opportunity.view``, ``user`` → ``user.view``."""
+    if not record_type:
+        return None
+    from crmcli.services.access import KINDS
+    from crmcli.services.catalog import PERMISSIONS
+    from crmcli.services.kinds import load_all
+
+    load_all()
+    kind = KINDS.get(record_type)
+    noun = kind.noun if kind is not None else record_type
+    return f"{noun}.view" if "view" in PERMISSIONS.get(noun, ()) else None
+
+
+def may_read_values(actor: Actor, record_type: str | None) -> bool:
+    """Whether the actor may read the record label and before/after values of a log row of this type."""
+    permission = view_permission(record_type)
+    return permission is None or actor.can(permission)
+
+
+def hide_values(session: Session, actor: Actor, entries: list[AuditLog]) -> list[AuditLog]:
+    """The rows, with label and values blanked on those whose record type the actor may not view.
+
+    The reader still sees that a change happened (who, when, which action on which record id);
+    what the record is called and what changed needs the record type's ``X.view``.  The blanked
+    rows are detached from the session first, so nothing is ever written back.
+    """
+    for entry in entries:
+        if not may_read_values(actor, entry.record_type):
+            session.expunge(entry)
+            entry.record_label = None
+            entry.changes = None
+            entry.reason = None
+    return entries
+
+
 def list_entries(session: Session, actor: Actor, flt: AuditFilter) -> list[AuditLog]:
-    """Log rows the actor may read: those made by anyone their data scope covers."""
+    """Log rows the actor may read: those made by anyone their data scope covers, with the values of
+    record types the actor may not view left out (:func:`hide_values`)."""
     require(actor, "audit.view")
     query = select(AuditLog).where(owner_in_scope_clause(actor, AuditLog.actor_id))
     if flt.actor_login:
@@ -205,4 +244,4 @@ def list_entries(session: Session, actor: Actor, flt: AuditFilter) -> list[Audit
     if flt.before_id:
         query = query.where(AuditLog.id < flt.before_id)
     query = query.order_by(AuditLog.id.desc()).limit(flt.limit)
-    return list(session.execute(query).scalars())
+    return hide_values(session, actor, list(session.execute(query).scalars()))

@@ -614,12 +614,12 @@ def _register() -> None:
         columns=(("contract", N_("contract")), ("seq", N_("plan")), ("due_on", N_("due")),
                  ("amount", N_("amount")), ("unpaid", N_("unpaid")), ("currency", N_("currency")),
                  ("status", N_("status"))),
-        rows=_customer_plans))
+        rows=_customer_plans, noun="contract"))
     customers.register_related(customers.Related(
         name="payments", title=N_("Payments"),
         columns=(("contract", N_("contract")), ("paid_on", N_("date")), ("amount", N_("amount")),
                  ("currency", N_("currency")), ("method", N_("method"))),
-        rows=_customer_payments))
+        rows=_customer_payments, noun="contract"))
     users.register_handover("contract", _count_owned, _hand_over)
     from crmcli.services import receivables
 

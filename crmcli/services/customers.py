@@ -96,6 +96,11 @@ class Related:
     * ``merge(session, actor, drop_id, keep_id) -> rows moved`` — ``customer merge``;
     * ``rows(session, actor, customer_id) -> list[dict]`` with ``columns`` ((key, label) pairs) —
       a section of ``customer show``.
+    * ``noun`` — the permission noun whose ``noun.view`` a reader needs to see the section (plans and
+      payments: ``contract``).  Left out, it is the noun of the record kind named ``name``
+      (``opportunities`` → ``opportunity``); a section whose noun is unknown is shown to nobody but
+      super administrators.  :func:`view` leaves out every section the reader may not view, in the
+      table and in JSON alike.
     """
 
     name: str  # plural, as in the flag: opportunities, contracts, payments
@@ -104,6 +109,7 @@ class Related:
     rows: Callable[[Session, Actor, int], list[dict[str, Any]]] | None = None
     transfer: Callable[[Session, Actor, list[int], int], int] | None = None
     merge: Callable[[Session, Actor, int, int], int] | None = None
+    noun: str | None = None
 
 
 RELATED: dict[str, Related] = {}
@@ -111,6 +117,22 @@ RELATED: dict[str, Related] = {}
 
 def register_related(related: Related) -> None:
     RELATED[related.name] = related
+
+
+def related_noun(related: Related) -> str | None:
+    """The permission noun of a related section (see :class:`Related`)."""
+    if related.noun:
+        return related.noun
+    from crmcli.services.access import KINDS
+
+    kind = KINDS.get(related.name)
+    return kind.noun if kind is not None else None
+
+
+def may_view_related(actor: Actor, related: Related) -> bool:
+    """The one check of the 360 view's sections: the reader holds the section's ``noun.view``."""
+    noun = related_noun(related)
+    return actor.is_super if noun is None else actor.can(f"{noun}.view")
 
 
 def related_types() -> dict[str, Related]:
@@ -561,6 +583,8 @@ class View:
     tags: list[str]
     team: list[tuple[User, str]]
     contacts: list[Contact]
+    # sections left out because the reader may not view their noun ("contacts", related names)
+    hidden: set[str] = field(default_factory=set)
     related: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # see register_related
     timeline: list[records.TimelineEntry] = field(default_factory=list)
 
@@ -584,14 +608,20 @@ def view(session: Session, actor: Actor, ref: Any) -> View:
     from crmcli.services import contacts
 
     customer = get(session, actor, ref, "view")
-    people = contacts.of_customer(session, actor, customer.id)
+    # each section only for a reader who may view its noun (contacts: contact.view; see Related)
+    may_see_contacts = actor.can("contact.view")
+    people = contacts.of_customer(session, actor, customer.id) if may_see_contacts else []
+    sections = related_types()
     return View(customer=customer,
                 owner=_login(session, customer.owner_id) if customer.owner_id is not None else None,
                 tags=records.tags_of(session, "customer", customer.id),
                 team=team_of(session, customer.id),
                 contacts=people,
-                related={name: r.rows(session, actor, customer.id) for name, r in related_types().items() if r.rows},
-                timeline=timeline(session, customer.id, people))
+                related={name: r.rows(session, actor, customer.id) for name, r in sections.items()
+                         if r.rows and may_view_related(actor, r)},
+                timeline=timeline(session, customer.id, people),
+                hidden={name for name, r in sections.items() if r.rows and not may_view_related(actor, r)}
+                | (set() if may_see_contacts else {"contacts"}))
 
 
 # --- lead conversion ------------------------------------------------------------------------------

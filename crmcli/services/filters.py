@@ -6,6 +6,11 @@ One :class:`ListOptions` describes what a user asked for (``--owner``,
 turns it into one SQL query that also applies the actor's data scope, and
 returns the rows with an opaque cursor for the next page.
 
+Every listing also checks the noun's view permission here (:func:`build`, which
+:func:`select_page` and :func:`stream` go through): a list, an export or a
+screen of records the actor may not view is refused (exit 4) in this one place,
+so no new listing can forget it.
+
 Keyset paging orders by (sort column IS NULL, sort column, id), so it is
 stable, NULLs come last, and page N costs the same as page 1.
 """
@@ -26,7 +31,7 @@ from sqlalchemy.orm import Session
 from crmcli import clock, dates
 from crmcli.errors import ValidationError
 from crmcli.i18n import _
-from crmcli.services.access import Actor, Kind, visible_clause
+from crmcli.services.access import Actor, Kind, require, visible_clause
 from crmcli.store.models import CustomField, Tag
 from crmcli.store.search import search_clause
 
@@ -66,6 +71,11 @@ class Listing:
     default_sort: str = "-created"
     filterable: tuple[str, ...] = ()  # built-in columns --where may name
     extra: Callable[[Any, ListOptions], Any] | None = None
+    # the permission a reader needs (default: the kind's ``noun.view``); checked by :func:`build`
+    permission: str | None = None
+
+    def view_permission(self) -> str:
+        return self.permission or f"{self.kind.noun}.view"
 
 
 def _cursor_encode(sort: str, values: list[Any]) -> str:
@@ -219,7 +229,11 @@ def _sort_name(listing: Listing, opts: ListOptions) -> str:
 
 def build(session: Session, actor: Actor, listing: Listing, opts: ListOptions,
           tz: tzinfo, now: datetime | None = None) -> tuple[Any, list[Any]]:
-    """The filtered, scoped SELECT and its ORDER BY columns (without paging)."""
+    """The filtered, scoped SELECT and its ORDER BY columns (without paging).
+
+    The one place every listing checks that the actor may view the noun at all (exit 4).
+    """
+    require(actor, listing.view_permission())
     model = listing.kind.model
     now = now or clock.now()
     query = select(model).where(visible_clause(actor, listing.kind))

@@ -9,9 +9,12 @@
 * The **lead pool** (``Lead pool`` / 线索池) holds leads without an owner; one per database.
 * **Members** may see a pool and claim from it; **administrators** may also assign from it and
   change its members and rules.  A member is a user or a department (with the departments below
-  it); ``everyone`` makes every user a member.  Super administrators, and holders of
-  ``pool.admin`` whose data scope covers the pool's department (or any pool without one),
-  administer every such pool.
+  it); ``everyone`` makes every user a member.  Administration is **per pool and per scope**:
+  super administrators and holders of ``pool.admin`` with a company-wide scope administer every
+  pool; a holder of ``pool.admin`` with a narrower scope administers the pools of the departments
+  their scope covers (not the department-less default pool, which is the whole company's), and
+  anyone listed as a pool's administrator administers that pool.  What an administrator does to
+  owned customers (simulate, recycle) reaches only customers whose owners their scope covers.
 * **Rules** (``pool_rule``): one row per pool (tier ``*``) and per-tier overrides whose unset
   values inherit.  :data:`RULE_KEYS` lists them; days of 0 mean "off".
 
@@ -169,13 +172,33 @@ def _listed_role(session: Session, pool: Pool, user_id: int, dept_id: int | None
     return "admin" if "admin" in roles else ("member" if roles else None)
 
 
-def is_admin(session: Session, actor: Actor, pool: Pool) -> bool:
+def administers_department(actor: Actor, dept_id: int | None) -> bool:
+    """Whether ``pool.admin`` makes the actor administrator of a pool of this department (None: no department).
+
+    A pool without a department (the public pool) is the whole company's: only a company-wide scope covers it.
+    """
     if actor.is_super:
         return True
-    if actor.can("pool.admin") and (pool.department_id is None or actor.scope_departments is None
-                                    or pool.department_id in actor.scope_departments):
+    if not actor.can("pool.admin"):
+        return False
+    if actor.scope_departments is None:
+        return True
+    return dept_id is not None and dept_id in actor.scope_departments
+
+
+def is_admin(session: Session, actor: Actor, pool: Pool) -> bool:
+    if administers_department(actor, pool.department_id):
         return True
     return _listed_role(session, pool, actor.id, actor.department_id) == "admin"
+
+
+def _ensure_administers_department(session: Session, actor: Actor, dept_id: int | None) -> None:
+    """A pool.admin may make or move a pool only into a department their scope covers."""
+    if not administers_department(actor, dept_id):
+        what = (_("department {dept}").format(dept=session.get(Department, dept_id).name) if dept_id is not None
+                else _("the whole company (a pool without a department)"))
+        raise PermissionDenied(_("{login} may administer pools only inside their data scope, not for {what}").format(
+            login=actor.login, what=what), hint=_("give the pool a department your scope covers: --dept DEPT"))
 
 
 def is_member(session: Session, actor: Actor, pool: Pool) -> bool:
@@ -270,6 +293,7 @@ def add(session: Session, actor: Actor, name: str, *, dept: str | None = None, e
     require(actor, "pool.admin")
     name = _check_name(session, name)
     dept_id = _check_department(session, dept)
+    _ensure_administers_department(session, actor, dept_id)
     pool = Pool(name=name, kind="customer", is_default=False, everyone=everyone, department_id=dept_id,
                 description=(description or "").strip() or None, created_at=clock.now())
     session.add(pool)
@@ -298,11 +322,13 @@ def edit(session: Session, actor: Actor, ref: str, *, name: str | None = None, d
         if pool.kind == "lead":
             raise ValidationError(_("the lead pool has no department"))
         pool.department_id = _check_department(session, dept, exclude=pool.id)
+        _ensure_administers_department(session, actor, pool.department_id)
     if everyone is not None:
         pool.everyone = everyone
     if description is not None:
         pool.description = description.strip() or None
     if make_default and not pool.is_default:
+        _ensure_administers_department(session, actor, None)  # the default pool is the whole company's
         old = default_pool(session, pool.kind)
         old.is_default = False
         session.flush()

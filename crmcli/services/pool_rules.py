@@ -357,7 +357,8 @@ def simulate(session: Session, actor: Actor, *, as_of: datetime | None = None, p
         pools.ensure_member(session, actor, pool)
     overrides = pools.parse_assignments(assignments or [])
     as_of = as_of or clock.now()
-    scope = None if actor.can("pool.admin") else visible_clause(actor, _customer_kind())
+    # everyone, pool administrators too, sees only the customers their scope (or a team) shows them
+    scope = visible_clause(actor, _customer_kind())
     return as_of, due_rows(session, as_of, pool=pool, overrides=overrides, scope=scope)
 
 

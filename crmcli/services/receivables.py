@@ -29,7 +29,7 @@ from crmcli import clock
 from crmcli.errors import Conflict, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import audit, money
-from crmcli.services.access import Actor, visible_clause
+from crmcli.services.access import Actor, require, visible_clause
 from crmcli.store.models import Department, User
 from crmcli.store.models.contracts import MONEY_SCALE, Contract, ReceivablePlan
 
@@ -201,8 +201,10 @@ class DueRow:
 
 
 def _base(actor: Actor) -> Any:
+    """What both lists read: unpaid instalments of receivable contracts the actor may view (``contract.view``)."""
     from crmcli.services.contracts import CONTRACT
 
+    require(actor, "contract.view")
     return and_(ReceivablePlan.status.in_(("open", "partial")), Contract.status.in_(RECEIVABLE),
                 visible_clause(actor, CONTRACT))
 
@@ -348,6 +350,8 @@ def today_section(session: Session, actor: Actor, ctx: Any) -> list[Any]:
     from crmcli.services import today as today_page
     from crmcli.store.models import Customer
 
+    if not actor.can("contract.view"):
+        return []
     local_today = ctx.now.astimezone(ctx.tz).date()
     rows = session.execute(
         select(ReceivablePlan, Contract.number, Contract.currency, Contract.owner_id, Customer.name)

@@ -10,6 +10,9 @@ log rows written in one bulk insert (:func:`crmcli.services.audit.record_many`).
 * **Safe to overlap:** on SQLite the run is one ``BEGIN IMMEDIATE`` transaction, so a second run
   waits and then finds nothing; on PostgreSQL the second run's ``FOR UPDATE`` waits for the
   first's locks, and rows that changed meanwhile are re-checked and no longer match.
+* **Per pool and per scope:** a run recycles only in the pools the acting user administers
+  (:func:`crmcli.services.pool.is_admin`), and only customers whose owners the user's data scope
+  covers; the cron job runs as a user with a company-wide scope, which covers everyone.
 * **Racing claims and follow-ups:** the ``UPDATE`` is a new statement after the locks are held, so
   on PostgreSQL it sees every follow-up committed before that (a follow-up writes the customer's
   row, so it cannot commit while the run holds the lock); and it only moves rows that still have
@@ -24,13 +27,13 @@ from typing import Any
 
 import json
 
-from sqlalchemy import Integer, any_, bindparam, func, select, text, update
+from sqlalchemy import Integer, and_, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from crmcli import clock
 from crmcli.services import pool as pools
-from crmcli.services.access import Actor, require
+from crmcli.services.access import Actor, owner_in_scope_clause, require
 from crmcli.services.pool_rules import LOG_REASONS, due_clause, reason_column, segments
 from crmcli.store.models import Customer
 
@@ -61,8 +64,14 @@ def run(session: Session, actor: Actor, *, pool_ref: str | None = None, dry_run:
     postgres = session.get_bind().dialect.name == "postgresql"
     table = Customer.__table__
     log_rows: list[dict[str, Any]] = []
+    administered: dict[int, bool] = {}
+    in_scope = owner_in_scope_clause(actor, Customer.owner_id)
     for seg in segments(session, pool):
-        due = due_clause(seg, as_of)
+        if seg.pool.id not in administered:
+            administered[seg.pool.id] = pools.is_admin(session, actor, seg.pool)
+        if not administered[seg.pool.id]:
+            continue
+        due = and_(due_clause(seg, as_of), in_scope)
         query = select(Customer.id, Customer.owner_id, Customer.name, Customer.pool_id,
                        reason_column(seg, as_of)).where(due)
         if postgres and not dry_run:

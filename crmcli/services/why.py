@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,32 +36,73 @@ def parse_reference(text: str) -> tuple[str, str]:
     return kind.strip(), ref.strip()
 
 
-def resolve(session: Session, kind: Kind, ref: str):
-    if ref.lstrip("#").isdigit():
-        record = session.get(kind.model, int(ref.lstrip("#")))
+ACCESS_ADMIN = "role.edit"
+"""The permission of those who administer access: they may ask ``crm why`` about anyone and any record.
+
+Everyone else may ask only about themselves, and only about records they may see themselves
+(their scope and the noun's ``view`` permission): any other reference reads exactly like a missing
+one, so ``crm why`` cannot be used to learn names, owners or ids outside one's scope.
+"""
+
+
+def _not_found(reference: str) -> NotFound:
+    return NotFound(_("no such record: {reference}").format(reference=reference))
+
+
+def resolve(session: Session, kind: Kind, ref: str, asker: Actor | None = None, reference: str | None = None):
+    """The record ``ref`` names, among those ``asker`` may see (all of them for an access administrator).
+
+    Missing and invisible records raise the same :class:`NotFound` ("no such record").
+    """
+    reference = reference or f"{kind.name}:{ref}"
+
+    def visible(record: Any) -> bool:
+        if asker is None or asker.can(ACCESS_ADMIN):
+            return True
+        if kind.name == "user" and record.id == asker.id:
+            return True  # one's own user record
+        return asker.can(f"{kind.noun}.view") and access.can_see(session, asker, kind, record)
+
+    from crmcli import limits
+
+    if limits.as_id(ref) is not None:
+        record = session.get(kind.model, limits.as_id(ref))
         if record is not None:
-            return record
+            if visible(record):
+                return record
+            raise _not_found(reference)
     if kind.find_by_name is not None:
-        matches = kind.find_by_name(session, ref)
+        matches = [m for m in kind.find_by_name(session, ref) if visible(m)]
         if len(matches) == 1:
             return matches[0]
     finders = {"user": users.find, "dept": departments.find}
-    if kind.name in finders:
-        return finders[kind.name](session, ref)
-    if kind.name == "role":
-        from crmcli.services import roles
+    found = None
+    try:
+        if kind.name in finders:
+            found = finders[kind.name](session, ref)
+        elif kind.name == "role":
+            from crmcli.services import roles
 
-        return roles.find(session, ref)
-    raise NotFound(_("no {kind} '{ref}'").format(kind=kind.name, ref=ref))
+            found = roles.find(session, ref)
+    except NotFound:
+        found = None
+    if found is not None and visible(found):
+        return found
+    raise _not_found(reference)
 
 
 def explain(session: Session, asker: Actor, login: str, reference: str) -> Explanation:
+    """Why ``login`` may or may not see and change ``reference``.
+
+    Asking about someone else needs :data:`ACCESS_ADMIN` (exit 4); a record the asker may not see
+    is "no such record" (exit 3) unless the asker holds it.
+    """
+    if login.strip() != asker.login:
+        require(asker, ACCESS_ADMIN)
     subject = users.find(session, login)
-    if subject.id != asker.id:
-        require(asker, "role.view")
     kind_name, ref = parse_reference(reference)
     kind = access.kind_named(kind_name)
-    record = resolve(session, kind, ref)
+    record = resolve(session, kind, ref, asker, reference.strip())
     ex = Explanation(subject=f"{subject.login} ({subject.name})", record=f"{kind.name}:{record.id} {kind.label(record)}")
     if subject.disabled:
         ex.facts.append((_("account"), _("disabled: may do nothing at all")))
@@ -117,6 +159,9 @@ def explain(session: Session, asker: Actor, login: str, reference: str) -> Expla
         ex.verdict.append(_("{login} owns it").format(login=subject.login))
     elif scope_ok:
         ex.verdict.append(_("scope covers the owner's department"))
+    elif access.parent_in_scope(session, actor, kind, record):
+        parent = kind.parent()
+        ex.verdict.append(_("scope covers the owner of the {kind} it belongs to").format(kind=parent.name))
     elif member is not None:
         ex.verdict.append(_("visible through team membership only"))
     else:

@@ -149,6 +149,14 @@ def test_batch_claim_with_ids_on_stdin(crm, org, session):
 
 def test_a_manager_assigns_from_the_pool(crm, org, session):
     cid = pooled(crm)[0]
+    # the public pool is the whole company's: a department-scoped pool.admin does not administer it …
+    before = snapshot(session)
+    assert_refused(crm("pool", "assign", cid, "--to", "rep2", user="mgr"), 4,
+                   f"crm: error: mgr is not an administrator of pool Public pool, which holds customer {cid} "
+                   "(hint: members claim with crm pool claim; administrators assign)\n")
+    assert snapshot(session) == before
+    # … until listed as one of its administrators
+    ok(crm("pool", "members", "Public pool", "--admin", "mgr"))
     result = ok(crm("pool", "assign", cid, "--to", "rep2", "--reason", "east region", user="mgr"))
     assert result.err == "Assigned 1 customer to rep2.\n"
     row = customer(session, cid)
@@ -188,7 +196,7 @@ def test_max_owned(crm, org, session, unchanged):
     assert snapshot(session) == check
     ok(crm("pool", "claim", ids[0], user="rep2"))
     # assignments count too
-    assert_refused(crm("pool", "assign", ids[1], "--to", "rep2", user="mgr"), 5,
+    assert_refused(crm("pool", "assign", ids[1], "--to", "rep2"), 5,
                    "crm: error: rep2 owns 2 customer records", exact=False)
 
 
@@ -623,7 +631,7 @@ def test_the_lead_pool(crm, org, session, clock):
     assert (row.owner_id, row.prev_owner_id, row.pooled_at) == (None, org["rep"], at(NOW))
     assert_refused(crm("pool", "claim", "--leads", mine["id"], user="rep"), 5,
                    f"crm: error: rep had lead {mine['id']} until 2026-11-20", exact=False)
-    ok(crm("pool", "assign", "--leads", mine["id"], "--to", "rep2", user="mgr"))
+    ok(crm("pool", "assign", "--leads", mine["id"], "--to", "rep2"))  # the lead pool is the company's: admin
     assert lead(session, mine["id"]).owner_id == org["rep2"]
     assert [e.action for e in log(session) if e.record_type == "lead"][-3:] == ["lead.claim", "lead.return",
                                                                                  "lead.assign"]

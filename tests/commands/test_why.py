@@ -195,19 +195,38 @@ def test_plain_output_reads_as_sentences(crm, org):
 # --- asking, and bad references -----------------------------------------------------------
 
 
-def test_asking_about_someone_else_needs_role_view(crm, session, org):
+def test_asking_about_someone_else_needs_role_edit(crm, session, org):
     result = crm("why", "rep2", "user:rep", user="rep")
     assert result.code == 4
-    assert result.err.startswith("crm: error: rep may not role.view (hint: ")
-    assert crm("why", "rep", "user:rep", user="mgr").code == 0  # sales_manager has role.view
+    assert result.err.startswith("crm: error: rep may not role.edit (hint: ")
+    # the sales manager may read roles (role.view) but does not administer access
+    assert crm("why", "rep", "user:rep", user="mgr").code == 4
+    assert crm("why", "mgr", "user:rep", user="mgr").code == 0  # about oneself: no permission needed
+
+
+def test_a_record_the_asker_cannot_see_is_no_such_record(crm, session, org, probe):
+    """The same words and exit code as a missing id, so names, owners and ids cannot be probed."""
+    hidden = _lead(session, org["rep2"], name="Secret Co")
+    missing = crm("why", "rep", "probe:999", user="rep")
+    outside = crm("why", "rep", f"probe:{hidden}", user="rep")
+    by_name = crm("why", "rep", "probe:Secret Co", user="rep")
+    assert (missing.code, missing.err) == (3, "crm: error: no such record: probe:999\n")
+    assert (outside.code, outside.err, outside.out) == (3, f"crm: error: no such record: probe:{hidden}\n", "")
+    assert (by_name.code, by_name.err, by_name.out) == (3, "crm: error: no such record: probe:Secret Co\n", "")
+    # the manager above sees it, so may ask about it (for themselves)
+    assert _why(crm, "mgr", f"probe:{hidden}", user="mgr")["can_see"] is True
+    # a role without the noun's view permission cannot ask about it either
+    assert crm("why", "mk", f"probe:{_lead(session, org['mk'])}", user="mk").code == 0  # marketing has lead.view
+    ok_admin = _why(crm, "rep", f"probe:{hidden}")  # the access administrator asks about anyone and anything
+    assert ok_admin["can_see"] is False
 
 
 @pytest.mark.parametrize("login, record, code, err", [
     ("rep", "rep", 6, "crm: error: 'rep' is not a record reference (hint: write TYPE:ID or TYPE:NAME"),
     ("rep", "user:", 6, "crm: error: 'user:' is not a record reference"),
     ("rep", "spaceship:1", 3, "crm: error: unknown record type 'spaceship' (hint: one of: "),
-    ("rep", "user:ghost", 3, "crm: error: no user named 'ghost'\n"),
-    ("rep", "dept:#99", 3, "crm: error: no department with id 99\n"),
+    ("rep", "user:ghost", 3, "crm: error: no such record: user:ghost\n"),
+    ("rep", "dept:#99", 3, "crm: error: no such record: dept:#99\n"),
     ("ghost", "user:rep", 3, "crm: error: no user named 'ghost'\n"),
 ])
 def test_bad_references(crm, org, login, record, code, err):
@@ -219,4 +238,4 @@ def test_bad_references(crm, org, login, record, code, err):
 
 def test_a_missing_owned_record_is_not_found(crm, org, probe):
     result = crm("why", "rep", "probe:999")
-    assert (result.code, result.err) == (3, "crm: error: no probe '999'\n")
+    assert (result.code, result.err) == (3, "crm: error: no such record: probe:999\n")
