@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from crmcli.errors import ValidationError
+from crmcli.errors import CrmError, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
 
 APP_NAME = "crmcli"
@@ -113,31 +113,83 @@ def register_key(name: str, help: str, check: Callable[[str], Any]) -> None:
 # --- reading and writing --------------------------------------------------------------
 
 _cache: dict[str, Any] | None = None
+_checked: dict[str, Any] = {}
+
+
+def _repair_hint() -> str:
+    return _("fix it in an editor, or move it aside and start afresh with crm config reset --yes")
+
+
+def _read_text(path: Path) -> str | None:
+    """The file's text, None when there is none; a directory or an unreadable file is one line."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ValidationError(_("the config file {path} is a directory").format(path=path),
+                              hint=_("remove it, or name a file with CRM_CONFIG")) from None
+    except PermissionError:
+        raise PermissionDenied(_("cannot read the config file {path}: permission denied").format(path=path),
+                               hint=_("check its permissions, or name another file with CRM_CONFIG")) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError(_("the config file {path} is not UTF-8 text (byte {at})").format(
+            path=path, at=exc.start), hint=_repair_hint()) from None
+    except OSError as exc:
+        raise CrmError(_("cannot read the config file {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
 
 
 def load() -> dict[str, Any]:
-    """The config as a flat ``{"dotted.key": value}`` dict; empty when there is no file."""
+    """The config as a flat ``{"dotted.key": value}`` dict, as written; empty when there is no file.
+
+    Values are not checked here (``get`` checks each when it is used), so ``crm config set``
+    and ``unset`` can repair a file that holds a bad value.
+    """
     global _cache
     if _cache is not None:
         return _cache
     path = config_path()
-    if not path.exists():
+    content = _read_text(path)
+    if content is None:
         _cache = {}
         return _cache
     import tomllib
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(content)
+    except tomllib.TOMLDecodeError as exc:
         raise ValidationError(
-            _("the config file {path} is not valid TOML: {error}").format(path=path, error=exc)
+            _("the config file {path} is not valid TOML: {error}").format(path=path, error=exc),
+            hint=_repair_hint(),
         ) from None
     _cache = _flatten(data)
     return _cache
 
 
 def get(name: str, default: Any = None) -> Any:
-    return load().get(name, default)
+    """A setting's value, checked by its key (a bad value names the key and the file; exit 6)."""
+    if name in _checked:
+        return _checked[name]
+    value = load().get(name)
+    key = KEYS.get(name)
+    if value is None:
+        return default
+    if key is None:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        problem = _("a single value is needed, not {value}").format(value=_toml_value(value))
+    else:
+        try:
+            _checked[name] = key.check(value if isinstance(value, str) else str(value))
+            return _checked[name]
+        except CrmError as exc:
+            problem = exc.message
+    raise ValidationError(
+        _("the config file {path}: {key} = {value}: {problem}").format(
+            path=config_path(), key=name, value=_toml_value(value), problem=problem),
+        hint=_("crm config set {key} VALUE, or crm config unset {key}").format(key=name),
+    )
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -155,6 +207,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{text}"'
 
@@ -201,13 +255,46 @@ def unset_value(name: str) -> None:
 def _write(flat: dict[str, Any]) -> None:
     global _cache
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(dump(flat), encoding="utf-8")
-    os.replace(tmp, path)
+    if path.is_dir():
+        _read_text(path)  # "is a directory", as reading says it
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(dump(flat), encoding="utf-8")
+        os.replace(tmp, path)
+    except PermissionError:
+        raise PermissionDenied(_("cannot write the config file {path}: permission denied").format(path=path)) from None
+    except OSError as exc:
+        raise CrmError(_("cannot write the config file {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
+    finally:
+        tmp.unlink(missing_ok=True)
     _cache = flat
+    _checked.clear()
+
+
+def reset() -> Path | None:
+    """Move the config file aside (``FILE.bak-TIME``) so every key has its default again."""
+    from crmcli import clock
+
+    global _cache
+    path = config_path()
+    if not path.exists() and not path.is_symlink():
+        return None
+    if path.is_dir():
+        _read_text(path)
+    kept = path.with_name(f"{path.name}.bak-{clock.now():%Y%m%dT%H%M%S}")
+    try:
+        os.replace(path, kept)
+    except OSError as exc:
+        raise CrmError(_("cannot move the config file {path} aside: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
+    _cache = None
+    _checked.clear()
+    return kept
 
 
 def reset_cache() -> None:
     global _cache
     _cache = None
+    _checked.clear()

@@ -143,3 +143,95 @@ def test_version_works_without_a_command():
 
     result = run_crm(["--version"])
     assert (result.code, result.out) == (0, f"crm {__version__}\n")
+
+
+# --- files crm cannot use, and the ways out ----------------------------------------------
+
+
+def _one_line(result, code: int) -> None:
+    assert result.code == code, result
+    assert result.err.count("\n") == 1 and result.err.startswith("crm: error: "), result
+    assert "Traceback" not in result.err
+
+
+def test_a_config_file_that_is_a_directory_is_one_line(config_file, crm):
+    config_file.mkdir()
+    _one_line(crm("user", "list"), 6)
+    result = run_crm(["config", "show"])
+    _one_line(result, 6)
+    assert "is a directory" in result.err
+    _one_line(run_crm(["config", "set", "format", "plain"]), 6)
+
+
+def test_an_unreadable_config_file_is_a_permission_error(config_file, monkeypatch):
+    config_file.write_text('format = "plain"\n', encoding="utf-8")
+    real = Path.read_text
+
+    def refuse(self, *args, **kwargs):
+        if self == config_file:
+            raise PermissionError(13, "Permission denied")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refuse)  # root reads any file; the test refuses it instead
+    result = run_crm(["config", "show"])
+    _one_line(result, 4)
+    assert "permission denied" in result.err
+
+
+@pytest.mark.parametrize("content, key", [
+    ("format = 3\n", "format"),
+    ('format = ["table"]\n', "format"),
+    ('format = "bogus"\n', "format"),
+    ("timezone = true\n", "timezone"),
+    ('timezone = "Mars/Olympus"\n', "timezone"),
+    ("[smtp]\nport = 99999\n", "smtp.port"),
+    ('[urgency]\ndue = "high"\n', "urgency.due"),
+])
+def test_a_bad_value_in_the_file_names_the_key_and_the_file(config_file, content, key):
+    from crmcli import settings
+    from crmcli.errors import ValidationError
+    from crmcli.services import schedule_keys  # noqa: F401  (registers smtp.* and urgency.*)
+
+    config_file.write_text(content, encoding="utf-8")
+    with pytest.raises(ValidationError) as raised:
+        settings.get(key)
+    assert raised.value.message.startswith(f"the config file {config_file}: {key} = ")
+    assert "\n" not in raised.value.message
+    assert raised.value.hint == f"crm config set {key} VALUE, or crm config unset {key}"
+
+
+def test_a_bad_timezone_in_the_file_is_one_line_for_any_command(config_file, crm):
+    config_file.write_text("timezone = 3\n", encoding="utf-8")
+    result = crm("user", "list")
+    _one_line(result, 6)
+    assert f"the config file {config_file}: timezone = 3: " in result.err
+
+
+def test_set_and_unset_repair_a_file_with_a_bad_value(config_file, crm):
+    config_file.write_text('format = 3\nuser = "admin"\ntimezone = true\n', encoding="utf-8")
+    assert run_crm(["config", "show"]).code == 0  # shows what is there, bad values included
+    assert run_crm(["config", "set", "format", "plain"]).code == 0
+    assert run_crm(["config", "unset", "timezone"]).code == 0
+    assert tomllib.loads(config_file.read_text()) == {"format": "plain", "user": "admin"}
+    assert crm("user", "list").code == 0
+
+
+def test_a_file_that_is_not_toml_points_to_the_way_out(config_file):
+    config_file.write_text("format = = plain\n", encoding="utf-8")
+    result = run_crm(["config", "set", "format", "plain"])
+    _one_line(result, 6)
+    assert "crm config reset --yes" in result.err
+    assert run_crm(["config", "path"]).out == f"{config_file}\n"
+    reset = run_crm(["config", "reset"])
+    assert reset.code == 1 and "--yes" in reset.err  # asks first; without a terminal it needs --yes
+    reset = run_crm(["config", "reset", "--yes"])
+    assert reset.code == 0, reset
+    kept = list(config_file.parent.glob(config_file.name + ".bak-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "format = = plain\n"
+    assert not config_file.exists()
+    assert run_crm(["config", "set", "format", "plain"]).code == 0
+
+
+def test_reset_without_a_file_changes_nothing(config_file):
+    result = run_crm(["config", "reset", "--yes"])
+    assert result.code == 0 and "no config file" in result.err
