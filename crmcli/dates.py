@@ -2,12 +2,18 @@
 
 Accepted: ``now``, ``today``, ``tomorrow``, ``yesterday`` (and 今天/明天/昨天/后天),
 weekday names (the next such day after today; ``mon``, ``monday``, 周一, 星期一),
-relative offsets ``+3d``, ``-2w``, ``+1mo``, ``+1y``, ``+4h``, ``+30min``,
+relative offsets ``+3d``, ``-2w``, ``+1mo``, ``+1y``, ``+4h``, ``+30m`` (``m`` is minutes and
+``mo`` months, here and in durations),
 period ends ``eod``, ``eow``, ``eom``, ``eoy`` and starts ``sod``, ``sow``, ``som``,
 ``soy``; a day word, weekday (``next monday`` too) or day offset followed by a time of
 day (``tomorrow 10:00``, ``fri 3pm``, ``+2d 9:30``, ``明天 10点``); and anything python-dateutil reads (``2026-12-01``, ``2026-12-01 14:30``,
 ``Dec 1``).  A time without an offset is in the user's zone.  Results are
 timezone-aware UTC datetimes, or plain dates from :func:`parse_date`.
+
+Every result lies within :data:`crmcli.limits.MIN_DATE` … :data:`crmcli.limits.MAX_DATE`
+(1900–2200, the day in the user's zone), and every duration within
+:data:`crmcli.limits.MAX_DURATION`; anything else is refused (exit 6) before it can overflow
+``datetime`` or a database column.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
-from crmcli import clock
+from crmcli import clock, limits
 from crmcli.errors import ValidationError
 from crmcli.i18n import _
 
@@ -32,16 +38,36 @@ _WEEKDAYS = {
 _DAY_WORDS = {
     "today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "yesterday": -1, "昨天": -1, "后天": 2,
 }
-_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|m|y|years?)$")
+# one set of units for offsets and durations: m/min = minutes, mo/month = months
+_UNITS = r"(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|mo|mos|months?|y|yrs?|years?)"
+_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*" + _UNITS + "$")
 _TIME_OF_DAY = re.compile(
     r"^(?P<day>.+?)\s*(?:at\s+)?(?:(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)"
     r"|(?P<h24>\d{1,2}):(?P<m24>\d{2})|(?P<hcn>\d{1,2})点(?P<half>半)?)$")
-_DURATION = re.compile(r"^(\d+)\s*(min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|m|y|years?)$")
+_DURATION = re.compile(r"^(\d+)\s*" + _UNITS + "$")
+
+
+def unit_of(text: str) -> str:
+    """The unit a suffix names: ``minute``, ``hour``, ``day``, ``week``, ``month`` or ``year``.
+
+    ``m`` is minutes (as in ``30m``), ``mo`` months: the same in offsets (``+30m``), durations
+    (``--duration 30m``) and reminders (``--remind 15m``).
+    """
+    if text == "m" or text.startswith("min"):
+        return "minute"
+    if text.startswith("mo"):
+        return "month"
+    return {"h": "hour", "d": "day", "w": "week", "y": "year"}[text[0]]
+
+
+def is_duration(text: str) -> bool:
+    """Whether ``text`` reads as a duration (``15m``, ``1h``, ``2d``), not a time of day."""
+    return _DURATION.match(text.strip().lower()) is not None
 
 
 def _bad_date(text: str) -> ValidationError:
     return ValidationError(
-        _("cannot read the date '{text}'").format(text=text),
+        _("cannot read the date '{text}'").format(text=limits.shown(text)),
         hint=_("try 2026-12-01, 2026-12-01 14:30, today, tomorrow, friday, +3d, -2w, eow or eom"),
     )
 
@@ -55,18 +81,18 @@ def _add_months(d: date, months: int) -> date:
 
 
 def _shift(moment: datetime, amount: int, unit: str) -> datetime:
-    if unit.startswith("min"):
+    """``moment`` moved by ``amount`` units (``unit`` as :func:`unit_of` names it)."""
+    if unit == "minute":
         return moment + timedelta(minutes=amount)
-    if unit.startswith("h"):
+    if unit == "hour":
         return moment + timedelta(hours=amount)
-    if unit.startswith("d"):
+    if unit == "day":
         return moment + timedelta(days=amount)
-    if unit.startswith("w"):
+    if unit == "week":
         return moment + timedelta(weeks=amount)
-    if unit.startswith("y"):
+    if unit == "year":
         return moment.replace(year=moment.year + amount) if not (moment.month == 2 and moment.day == 29) \
             else datetime.combine(_add_months(moment.date(), 12 * amount), moment.timetz())
-    # months ("mo", "month", or bare "m")
     return datetime.combine(_add_months(moment.date(), amount), moment.timetz())
 
 
@@ -97,6 +123,17 @@ class Parsed:
 
 
 def _parse(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
+    """What ``text`` means, refused (exit 6) when unreadable or outside the date range."""
+    try:
+        parsed = _read(text, tz, now)
+        parsed.moment.astimezone(timezone.utc)  # an instant near datetime's ends may not convert
+    except (OverflowError, ValueError):  # arithmetic past datetime's years 1 … 9999
+        raise limits.out_of_range_date(text) from None
+    limits.check_date(parsed.moment.date(), text)
+    return parsed
+
+
+def _read(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
     raw = text
     text = text.strip()
     if not text:
@@ -122,9 +159,12 @@ def _parse(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
         return Parsed(datetime.combine(day, at, tz), is_end)
     m = _OFFSET.match(word)
     if m:
-        sign, amount, unit = m.groups()
+        sign, amount, suffix = m.groups()
+        if len(amount) > 9:  # more than any range allows; int() of 100 kB of digits is slow
+            raise limits.out_of_range_date(raw)
         n = int(amount) * (1 if sign == "+" else -1)
-        if unit.startswith(("min", "h")):
+        unit = unit_of(suffix)
+        if unit in ("minute", "hour"):
             return Parsed(_shift(local_now, n, unit), True)
         return Parsed(_shift(midnight(today), n, unit), False)
 
@@ -153,7 +193,7 @@ def _with_time_of_day(word: str, tz: tzinfo, now: datetime | None) -> Parsed | N
     if not (day_text in _DAY_WORDS or day_text in _WEEKDAYS or _OFFSET.match(day_text)
             or (day_text.startswith("next ") and day_text[5:].strip() in _WEEKDAYS)):
         return None  # "2026-12-01 14:30" and the like are dateutil's
-    day = _parse(day_text, tz, now)
+    day = _read(day_text, tz, now)
     if day.has_time:
         raise _bad_date(word)  # "+4h 10:00" means nothing sensible
     if m.group("h24") is not None:
@@ -206,22 +246,24 @@ def parse_range(text: str, tz: tzinfo, now: datetime | None = None) -> tuple[dat
 
 
 def parse_duration(text: str) -> timedelta:
-    """``7d``, ``2w``, ``12h``, ``30min``, ``1mo`` (30 days), ``1y`` (365 days)."""
+    """``7d``, ``2w``, ``12h``, ``30m`` (minutes; ``30min`` too), ``1mo`` (30 days), ``1y`` (365 days).
+
+    At most :data:`crmcli.limits.MAX_DURATION` (100 years); longer is refused (exit 6).
+    """
     m = _DURATION.match(text.strip().lower())
     if not m:
         raise ValidationError(
-            _("cannot read the duration '{text}'").format(text=text),
-            hint=_("for example 30min, 12h, 7d, 2w or 1mo"),
+            _("cannot read the duration '{text}'").format(text=limits.shown(text)),
+            hint=_("for example 30m, 12h, 7d, 2w or 1mo (m is minutes, mo months)"),
         )
-    n, unit = int(m.group(1)), m.group(2)
-    if unit.startswith("min"):
-        return timedelta(minutes=n)
-    if unit.startswith("h"):
-        return timedelta(hours=n)
-    if unit.startswith("d"):
-        return timedelta(days=n)
-    if unit.startswith("w"):
-        return timedelta(weeks=n)
-    if unit.startswith("y"):
-        return timedelta(days=365 * n)
-    return timedelta(days=30 * n)
+    if len(m.group(1)) > 9:
+        return limits.check_duration(limits.MAX_DURATION * 2, text)
+    n, unit = int(m.group(1)), unit_of(m.group(2))
+    days_per = {"day": 1, "week": 7, "month": 30, "year": 365}
+    if unit == "minute":
+        span = timedelta(minutes=n)
+    elif unit == "hour":
+        span = timedelta(hours=n)
+    else:
+        span = timedelta(days=n * days_per[unit])
+    return limits.check_duration(span, text)

@@ -27,7 +27,7 @@ SearchOpt = Annotated[Optional[str], typer.Option("--search", "-s", metavar="TEX
 WhereOpt = Annotated[Optional[List[str]], typer.Option("--where", metavar="FIELD=VALUE",
                                                        help=_("Field filter: =, !=, >, <, >=, <=, ~ (contains); custom fields too."))]
 SortOpt = Annotated[Optional[str], typer.Option("--sort", metavar="[-]FIELD", help=_("Sort by a field; '-' for descending."))]
-LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help=_("At most this many rows (the next page: --after)."))]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=1_000_000, help=_("At most this many rows (the next page: --after)."))]
 AfterOpt = Annotated[Optional[str], typer.Option("--after", metavar="CURSOR", help=_("Continue after this page cursor."))]
 
 

@@ -57,7 +57,7 @@ def list_(mine: bool = typer.Option(False, "--mine", help=_("Only those waiting 
           status: List[str] = typer.Option(None, "--status", metavar="STATUS",
                                            help=_("pending, approved, rejected or cancelled (repeatable).")),
           record_type: str = typer.Option(None, "--type", metavar="contract|quote"),
-          limit: int = typer.Option(100, "--limit", "-n", min=1)) -> None:
+          limit: int = typer.Option(100, "--limit", "-n", min=1, max=1_000_000)) -> None:
     from crmcli.output import Column
     from crmcli.services import approvals, money
 

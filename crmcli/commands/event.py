@@ -16,7 +16,7 @@ app = new_app(_("Events (日程): add, list, show, edit, cancel. An overlap with
                 "  crm event list --from today --to +7d\n\n  crm event cancel 4 --reason 'customer postponed'"))
 
 PARTICIPANT_HELP = _("A participant's login (repeatable, or comma-separated); you take part as organiser.")
-REMIND_HELP = _("When to remind: an offset before the start such as 15min, 1h or 1d, or a time.")
+REMIND_HELP = _("When to remind: an offset before the start such as 15m, 1h or 1d (m is minutes, mo months), or a time.")
 
 
 def _show(session, event) -> None:
@@ -54,7 +54,7 @@ def add(
     title: str = typer.Argument(..., help=_("What the event is.")),
     start: str = typer.Option(..., "--start", metavar="WHEN", help=_("When it starts.")),
     end: str = typer.Option(None, "--end", metavar="WHEN", help=_("When it ends (default: one hour later).")),
-    duration: str = typer.Option(None, "--duration", metavar="LENGTH", help=_("How long, e.g. 30min, 2h, 1d.")),
+    duration: str = typer.Option(None, "--duration", metavar="LENGTH", help=_("How long, e.g. 30m, 2h, 1d (m is minutes, mo months; at most 100y).")),
     all_day: bool = typer.Option(False, "--all-day", help=_("Whole days (--end is then the last day).")),
     location: str = typer.Option(None, "--location", "-l"),
     description: str = typer.Option(None, "--description", "-d"),
@@ -82,7 +82,7 @@ def list_(since: str = typer.Option("today", "--from", metavar="WHEN"),
           user: str = typer.Option("me", "--user", metavar="me|LOGIN|all", help=_("Whose events.")),
           on: str = typer.Option(None, "--on", metavar="TYPE:ID", help=_("Only events of this record.")),
           cancelled: bool = typer.Option(False, "--cancelled", help=_("Include cancelled events.")),
-          limit: int = typer.Option(100, "--limit", "-n")) -> None:
+          limit: int = typer.Option(100, "--limit", "-n", min=1, max=1_000_000)) -> None:
     from crmcli import dates
     from crmcli.output import Column
     from crmcli.services import events

@@ -74,7 +74,7 @@ def add(code: str = typer.Argument(..., help=_("A unique code (no spaces).")),
 def list_(category: str = typer.Option(None, "--category", metavar="PATH"),
           on_sale: Optional[bool] = typer.Option(None, "--on-sale/--off-sale", help=_("Only on sale, or only off sale.")),
           search: str = typer.Option(None, "--search", "-s", metavar="TEXT", help=_("Text in the code or name.")),
-          limit: int = typer.Option(None, "--limit", "-n", min=1)) -> None:
+          limit: int = typer.Option(None, "--limit", "-n", min=1, max=1_000_000)) -> None:
     from crmcli.output import Column
     from crmcli.services import products
 
@@ -172,7 +172,7 @@ def rule_list() -> None:
 
 
 @rule_app.command("remove", help=_("Remove a pricing rule.\n\nExample: crm product rule remove 3"))
-def rule_remove(rule: int = typer.Argument(..., metavar="ID")) -> None:
+def rule_remove(rule: int = typer.Argument(..., metavar="ID", min=1, max=2**63 - 1)) -> None:
     from crmcli.services import products
 
     with rt().transaction() as (s, me):

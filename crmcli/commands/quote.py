@@ -152,7 +152,7 @@ def add(opportunity: str = typer.Argument(..., help=_("Opportunity id or name.")
                             "Example: crm quote list --status sent --opportunity 7"))
 def list_(status: Optional[List[str]] = typer.Option(None, "--status", metavar="STATUS"),
           opportunity: str = typer.Option(None, "--opportunity", metavar="OPP"),
-          limit: int = typer.Option(50, "--limit", "-n", min=1)) -> None:
+          limit: int = typer.Option(50, "--limit", "-n", min=1, max=1_000_000)) -> None:
     from sqlalchemy import select
 
     from crmcli.output import Column
@@ -203,7 +203,7 @@ def line_add(quote: str = typer.Argument(...), product: str = typer.Argument(...
 
 
 @line_app.command("remove", help=_("Remove a line by its number.\n\nExample: crm quote line remove 3 2"))
-def line_remove(quote: str = typer.Argument(...), line: int = typer.Argument(..., metavar="LINE")) -> None:
+def line_remove(quote: str = typer.Argument(...), line: int = typer.Argument(..., metavar="LINE", min=1, max=1_000_000)) -> None:
     from crmcli.services import quotes
 
     with rt().transaction() as (s, me):

@@ -23,7 +23,7 @@ def list_(overdue: bool = typer.Option(False, "--overdue", help=_("Only those pa
           due_within: str = typer.Option(None, "--due-within", metavar="DAYS", help=_("Only those due within, e.g. 7d.")),
           owner: str = typer.Option(None, "--owner", metavar="me|LOGIN"),
           dept: str = typer.Option(None, "--dept", metavar="DEPT", help=_("Owners in this department and below.")),
-          limit: int = typer.Option(100, "--limit", "-n", min=1)) -> None:
+          limit: int = typer.Option(100, "--limit", "-n", min=1, max=1_000_000)) -> None:
     from crmcli import dates
     from crmcli.output import Column
     from crmcli.services import receivables

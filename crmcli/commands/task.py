@@ -16,7 +16,7 @@ app = new_app(_("Tasks (任务): add, list, show, edit, done, reopen, assign, sn
                 "  crm task export --ics tasks.ics"))
 
 PARTICIPANT_HELP = _("A participant's login (repeatable, or comma-separated).")
-REMIND_HELP = _("When to remind: a time, or an offset before the due time such as 15min, 1h or 1d.")
+REMIND_HELP = _("When to remind: a time, or an offset before the due time such as 15m, 1h or 1d (m is minutes, mo months).")
 RECUR_HELP = _("Repeat: daily, weekly, monthly, 'every 2 weeks', or '3 days after done'.")
 
 
@@ -187,6 +187,9 @@ def done(ids: List[str] = typer.Argument(..., metavar="IDS...")) -> None:
             r.message(_("Task {id} done; next one: task {next} due {due}.").format(
                 id=d.task.id, next=d.next_task.id,
                 due=d.next_task.due_at.astimezone(r.timezone()).strftime("%Y-%m-%d %H:%M")))
+        elif d.series_ended:
+            r.message(_("Task {id} done; its series ends here: the next one would be due after {last}.").format(
+                id=d.task.id, last="2200-12-31"))
     r.message(_("{n} tasks done.").format(n=len(finished)))
 
 

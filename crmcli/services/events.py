@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from crmcli import clock, dates
+from crmcli import clock, dates, limits
 from crmcli.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import audit, users
@@ -47,7 +47,10 @@ def attendee_ids(session: Session, event_id: int) -> list[int]:
 
 def get(session: Session, actor: Actor, ref: Any, verb: str = "view") -> Event:
     text = str(ref).strip().lstrip("#")
-    event = session.get(Event, int(text)) if text.isdigit() and len(text) < 18 else None
+    event = session.get(Event, limits.as_id(text)) if limits.as_id(text) is not None else None
+    from crmcli.services import locking
+
+    event = locking.hold(session, event)  # a write locks the row first, so the checks below see it as written
     if event is None or not (can_see(session, actor, EVENT, event) or actor.id in attendee_ids(session, event.id)):
         raise NotFound(_("no event {ref}").format(ref=ref))
     require(actor, f"event.{verb}")
@@ -96,6 +99,8 @@ def times(data: EventInput, tz: tzinfo, start: datetime | None = None, end: date
     if all_day and end > start:  # whole local days: up to the midnight after the last day
         last = (end - timedelta(microseconds=1)).astimezone(tz).date()
         end = midnight(last + timedelta(days=1))
+    if end > start:  # a long --duration may carry the end past the date range
+        limits.check_date((end - timedelta(microseconds=1)).astimezone(tz).date())
     if end <= start:
         raise ValidationError(_("an event must end after it starts ({start} → {end})").format(
             start=start.astimezone(tz).strftime("%Y-%m-%d %H:%M"), end=end.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
@@ -227,12 +232,12 @@ def edit(session: Session, actor: Actor, ref: Any, data: EventInput, tz: tzinfo,
 def cancel(session: Session, actor: Actor, refs: list[str], reason: str | None = None) -> list[Event]:
     if not refs:
         raise ValidationError(_("name at least one event"))
-    found: dict[int, Event] = {}
-    for ref in refs:
-        event = get(session, actor, ref, "edit")
+    from crmcli.services import locking
+
+    found = {event.id: event for event in locking.lock_batch(session, refs, lambda ref: get(session, actor, ref, "edit"))}
+    for event in found.values():
         if event.status == "cancelled":
             raise Conflict(_("event {id} is already cancelled").format(id=event.id))
-        found[event.id] = event
     now = clock.now()
     for event in found.values():
         audit.record(session, actor, "event.cancel", "event", event.id, event.title,

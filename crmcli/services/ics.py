@@ -3,6 +3,9 @@
 * Lines end in CRLF and are folded at 75 octets (never inside a UTF-8 character).
 * TEXT values escape backslash, semicolon, comma and newlines.
 * Times are UTC (``…Z``), so no VTIMEZONE is needed; all-day events use ``VALUE=DATE``.
+  Years are written with four digits always (RFC 5545 DATE is ``YYYYMMDD``); crm's dates lie
+  in 1900–2200 (:mod:`crmcli.limits`), and a value stored before that rule still writes a valid
+  line rather than ``DUE:10101T…``.
 * Every record has a stable UID (``crm-event-12@crmcli``, ``crm-task-7@crmcli``) and a
   SEQUENCE/LAST-MODIFIED, so importing a newer export updates the entries instead of
   duplicating them.  Cancelled events stay in the export with ``STATUS:CANCELLED``.
@@ -44,11 +47,36 @@ def fold(line: str) -> str:
 
 
 def utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    """``20261201T060000Z``: the year always four digits (``strftime('%Y')`` writes year 1 as ``1``)."""
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # a naive-looking instant at datetime's ends: keep its own clock time
+        pass
+    return f"{moment.year:04d}{moment.month:02d}{moment.day:02d}T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}Z"
 
 
 def day(value: date) -> str:
-    return value.strftime("%Y%m%d")
+    """``20261201``, the year always four digits."""
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
+
+
+def _local_day(moment: datetime, tz: tzinfo) -> date:
+    """The calendar day of ``moment`` in ``tz`` (its UTC day when the zone would leave datetime's range)."""
+    try:
+        return moment.astimezone(tz).date()
+    except OverflowError:
+        return moment.date()
+
+
+def _hour_before(moment: datetime) -> datetime:
+    try:
+        return moment - timedelta(hours=1)
+    except OverflowError:
+        return moment
+
+
+def _day_after(value: date) -> date:
+    return value + timedelta(days=1) if value < date.max else value
 
 
 def duration(delta: timedelta) -> str:
@@ -83,8 +111,8 @@ def vevent(event: Any, *, organizer: Any = None, attendees: Iterable[Any] = (), 
            stamp: datetime, tz: tzinfo) -> list[str]:
     lines = [_prop("BEGIN", "VEVENT"), _prop("UID", f"crm-event-{event.id}@crmcli"), _prop("DTSTAMP", utc(stamp))]
     if event.all_day:
-        first = event.start_at.astimezone(tz).date()
-        after = (event.end_at - timedelta(microseconds=1)).astimezone(tz).date() + timedelta(days=1)
+        first = _local_day(event.start_at, tz)
+        after = _day_after(_local_day(event.end_at - timedelta(microseconds=1), tz))
         lines += [_prop("DTSTART", day(first), ";VALUE=DATE"), _prop("DTEND", day(after), ";VALUE=DATE")]
     else:
         lines += [_prop("DTSTART", utc(event.start_at)), _prop("DTEND", utc(event.end_at))]
@@ -124,7 +152,7 @@ def vtodo(task: Any, *, related: str | None = None, stamp: datetime) -> list[str
         lines.append(_prop("DESCRIPTION", escape(description)))
     if task.due_at is not None:
         if task.recur_mode == "every":  # RRULE needs DTSTART, and DUE must come after it
-            lines.append(_prop("DTSTART", utc(task.due_at - timedelta(hours=1))))
+            lines.append(_prop("DTSTART", utc(_hour_before(task.due_at))))
         lines.append(_prop("DUE", utc(task.due_at)))
     if task.priority in _PRIORITY:
         lines.append(_prop("PRIORITY", str(_PRIORITY[task.priority])))

@@ -23,13 +23,16 @@ def one(
     text = str(ref).strip()
     if not text:
         raise ValidationError(_("an empty {noun} name").format(noun=noun))
+    from crmcli import limits
+
     digits = text[1:] if text.startswith("#") else text
-    if digits.isdigit():
-        found = by_id(int(digits))
+    number = limits.as_id(digits)
+    if number is not None:
+        found = by_id(number)
         if found is not None:
             return found
-        if text.startswith("#"):
-            raise NotFound(_("no {noun} with id {id}").format(noun=noun, id=digits))
+    if text.startswith("#") and digits.isdigit():  # an id (beyond 2**63 too), never a name
+        raise NotFound(_("no {noun} with id {id}").format(noun=noun, id=digits))
     matches = list(by_name(text))
     if not matches:
         raise NotFound(_("no {noun} named '{ref}'").format(noun=noun, ref=text))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Iterable
 
+from crmcli import limits
 from crmcli.errors import ValidationError
 from crmcli.i18n import _
 
@@ -48,7 +49,11 @@ def quantum(currency: str) -> Decimal:
 
 
 def to_decimal(value: Any, what: str | None = None) -> Decimal:
-    """A finite Decimal from what a user typed (``1,200.50`` and ``1_200`` are read; floats never)."""
+    """A finite Decimal from what a user typed (``1,200.50`` and ``1_200`` are read; floats never).
+
+    At most :data:`crmcli.limits.MAX_AMOUNT` in absolute value: every number money reads
+    (amounts, quantities, rates, thresholds) fits the stored BIGINT with room for sums.
+    """
     if isinstance(value, Decimal):
         number = value
     else:
@@ -58,8 +63,9 @@ def to_decimal(value: Any, what: str | None = None) -> Decimal:
         except (InvalidOperation, ValueError):
             number = Decimal("NaN")
     if not number.is_finite():
-        raise ValidationError(_("{what} '{value}' is not a number").format(what=what or _("the amount"), value=value))
-    return number
+        raise ValidationError(_("{what} '{value}' is not a number").format(
+            what=what or _("the amount"), value=limits.shown(value)))
+    return limits.check_amount(number, value, what)
 
 
 def check_places(number: Decimal, currency: str, raw: Any = None) -> Decimal:
@@ -71,7 +77,8 @@ def check_places(number: Decimal, currency: str, raw: Any = None) -> Decimal:
 
 
 def parse_amount(value: Any, currency: str, what: str | None = None, allow_zero: bool = False) -> Decimal:
-    """A positive amount in ``currency`` (zero only when ``allow_zero``), exact to its minor unit."""
+    """A positive amount in ``currency`` (zero only when ``allow_zero``), exact to its minor unit,
+    at most :data:`crmcli.limits.MAX_AMOUNT`."""
     number = to_decimal(value, what)
     if number < 0 or (number == 0 and not allow_zero):
         raise ValidationError(_("{what} must be more than zero: {value}").format(

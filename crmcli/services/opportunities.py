@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from crmcli import clock
+from crmcli import clock, limits
 from crmcli.errors import Conflict, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import audit, pricing, records, stages, users
@@ -91,7 +91,7 @@ def _contacts(session: Session, customer: Customer, refs: list[str] | None) -> l
             if not text:
                 continue
             query = select(Contact).where(Contact.customer_id == customer.id)
-            query = query.where(Contact.id == int(text)) if text.isdigit() else query.where(Contact.name == text)
+            query = query.where(Contact.id == (limits.as_id(text) or 0)) if text.isdigit() else query.where(Contact.name == text)
             matches = list(session.execute(query).scalars())
             if len(matches) != 1:
                 raise ValidationError(_("customer {customer} has no contact '{ref}'").format(
@@ -183,14 +183,11 @@ def for_lead(session: Session, actor: Actor, lead: Any, customer: Customer, cont
 
 
 def get(session: Session, actor: Actor, ref: Any, verb: str = "view") -> Opportunity:
-    """By id or unambiguous name, within scope.  For a change the row is locked (FOR UPDATE on PostgreSQL;
-    SQLite's write transaction already is), so two people moving one opportunity at once are serialised
-    and the second sees the first's stage and status."""
-    opp = records.get(session, actor, OPPORTUNITY, ref, verb, by_name=lambda t: Opportunity.name == t)
-    if verb != "view":
-        session.flush()  # a refresh must not drop this transaction's own unflushed changes
-        session.refresh(opp, with_for_update=True)
-    return opp
+    """By id or unambiguous name, within scope.  In a write the row is locked before it is checked
+    (``records.get`` → :func:`crmcli.services.locking.hold`; SQLite's write transaction already is), so
+    two people moving one opportunity at once are serialised and the second sees the first's stage and
+    status — and a batch locks its opportunities in id order (:func:`locking.lock_batch`)."""
+    return records.get(session, actor, OPPORTUNITY, ref, verb, by_name=lambda t: Opportunity.name == t)
 
 
 def edit(session: Session, actor: Actor, ref: Any, *, name: str | None = None, amount: Any = None,
@@ -277,11 +274,9 @@ def follow(session: Session, actor: Actor, ref: Any, via: str, note: str, at: An
 def _batch(session: Session, actor: Actor, refs: list[str], verb: str) -> list[Opportunity]:
     if not refs:
         raise ValidationError(_("name at least one opportunity"))
-    found: dict[int, Opportunity] = {}
-    for ref in refs:
-        opp = get(session, actor, ref, verb)
-        found[opp.id] = opp
-    return list(found.values())
+    from crmcli.services import locking
+
+    return locking.lock_batch(session, refs, lambda ref: get(session, actor, ref, verb))
 
 
 def transfer(session: Session, actor: Actor, refs: list[str], to: str, reason: str | None = None) -> list[Opportunity]:

@@ -1,13 +1,17 @@
 """Moves in and out of a pool: claim (领取), assign (分配), return (退回) — for customers and leads —
 and what sits in a pool now.
 
-Every move is one conditional ``UPDATE … WHERE owner_id IS NULL`` (or ``= the returning owner``)
-checked by its row count, never read-then-write: of several people claiming the same customer at
-once exactly one wins, on SQLite (whose write transactions are serialised by ``BEGIN IMMEDIATE``)
-and on PostgreSQL (where the loser's UPDATE waits for the winner's row lock, then matches
-nothing).  The loser gets a conflict (exit 5) naming the winner.  Claim limits are checked after
-taking a lock on the claiming user's row (``SELECT … FOR UPDATE``), so one user's concurrent
-claims are counted one after the other and cannot pass a limit together.
+The records a move names are locked first, all of them, in ascending id order
+(:func:`crmcli.services.locking.lock_rows`), and only then checked: two claims naming the same
+customers in different orders queue on the lowest id instead of deadlocking, and what is checked
+(in a pool, whose) is what is written.  Every move is then one conditional ``UPDATE … WHERE
+owner_id IS NULL`` (or ``= the returning owner``) checked by its row count: of several people
+claiming the same customer at once exactly one wins, on SQLite (whose write transactions are
+serialised by ``BEGIN IMMEDIATE``) and on PostgreSQL (where the loser waits for the winner's row
+lock, then finds the customer owned).  The loser gets a conflict (exit 5) naming the winner.  Claim
+limits are checked after taking a lock on the claiming user's row, so one user's concurrent claims
+are counted one after the other and cannot pass a limit together; the user's row is always
+locked before the records, so that order is canonical too.
 
 Batch verbs are all-or-nothing: one record that cannot move aborts the whole batch.  Each move
 writes one operation-log row (``customer.claim``, ``customer.assign``, ``customer.return``,
@@ -26,7 +30,7 @@ from sqlalchemy.orm import Session
 from crmcli import clock
 from crmcli.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
-from crmcli.services import audit, pool as pools, users
+from crmcli.services import audit, locking, pool as pools, users
 from crmcli.services.access import Actor, require
 from crmcli.services.filters import Listing, ListOptions, Page, select_page
 from crmcli.store.models import AuditLog, Customer, Lead, User
@@ -70,7 +74,9 @@ def _ids(session: Session, refs: list[str], kind: str) -> list[int]:
     for ref in refs:
         text = str(ref).strip()
         if text.lstrip("#").isdigit():
-            record_id = int(text.lstrip("#"))
+            from crmcli import limits
+
+            record_id = limits.as_id(text) or 0  # 0: no record has it, so "not found"
         else:
             query = select(model.id).where(model.name == text)
             if kind == "customer":
@@ -97,15 +103,20 @@ def _login(session: Session, user_id: int | None) -> str:
 
 def _lock_user(session: Session, user_id: int) -> None:
     """Serialise one user's claims and assignments (PostgreSQL; SQLite's writes are serial anyway)."""
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    locking.lock_rows(session, User, [user_id])
 
 
-def _record(session: Session, kind: str, record_id: int) -> Any:
-    model = _model(kind)
-    record = session.get(model, record_id)
-    if record is None or (kind == "customer" and record.merged_into_id is not None):
-        raise NotFound(_("no {noun} {id}").format(noun=_what(kind), id=record_id))
-    return record
+def _locked(session: Session, kind: str, refs: list[str]) -> list[Any]:
+    """The records named, locked in ascending id order and read afresh, in the order they were named."""
+    ids = _ids(session, refs, kind)
+    found = locking.lock_rows(session, _model(kind), ids)
+    records = []
+    for record_id in ids:
+        record = found.get(record_id)
+        if record is None or (kind == "customer" and record.merged_into_id is not None):
+            raise NotFound(_("no {noun} {id}").format(noun=_what(kind), id=record_id))
+        records.append(record)
+    return records
 
 
 def pool_of(session: Session, kind: str, record: Any) -> Pool:
@@ -195,8 +206,7 @@ def _take(session: Session, kind: str, item: Moved, owner_id: int, now: datetime
 def _pooled(session: Session, kind: str, refs: list[str]) -> list[Moved]:
     """The records named, each checked to be in a pool now (owned: a conflict naming the owner)."""
     records = []
-    for record_id in _ids(session, refs, kind):
-        record = _record(session, kind, record_id)
+    for record in _locked(session, kind, refs):
         if record.owner_id is not None:
             raise Conflict(_("{noun} {id} is not in a pool: it belongs to {login}").format(
                 noun=_what(kind), id=record.id, login=_login(session, record.owner_id)))
@@ -226,6 +236,7 @@ def claim(session: Session, actor: Actor, refs: list[str], *, kind: str = "custo
     now = clock.now()
     for item in records:
         _take(session, kind, item, actor.id, now)
+        locking.test_pause("claim")  # tests: hold the first row a moment, so a racing claim arrives meanwhile
         audit.record(session, actor, f"{_noun(kind)}.claim", _noun(kind), item.record.id, _label(kind, item.record),
                      {"owner_id": [None, actor.id]}, reason=_pool_note(item.pool))
     return records
@@ -272,8 +283,7 @@ def give_back(session: Session, actor: Actor, refs: list[str], reason: str, *, k
     else:
         pool = pools.find(session, pool_ref, "customer") if pool_ref else pools.default_pool(session)
     records = []
-    for record_id in _ids(session, refs, kind):
-        record = _record(session, kind, record_id)
+    for record in _locked(session, kind, refs):
         if record.owner_id is None:
             raise Conflict(_("{noun} {id} is already in pool {pool}").format(
                 noun=_what(kind), id=record.id, pool=pool_of(session, kind, record).name))

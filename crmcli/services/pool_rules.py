@@ -306,9 +306,11 @@ def _find_for_explain(session: Session, actor: Actor, ref: str) -> Customer:
     from crmcli.errors import NotFound
     from crmcli.services import customers
 
+    from crmcli import limits
+
     text = str(ref).strip().lstrip("#")
-    if text.isdigit():
-        found = session.get(Customer, int(text))
+    if limits.as_id(text) is not None:
+        found = session.get(Customer, limits.as_id(text))
         if found is not None and found.owner_id is None and found.merged_into_id is None:
             if pools.is_member(session, actor, _current_pool(session, found)):
                 return found

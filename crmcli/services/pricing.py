@@ -17,6 +17,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from crmcli import limits
 from crmcli.errors import ValidationError
 from crmcli.i18n import _
 
@@ -68,33 +69,31 @@ def check_number(value: Any, expr: str) -> Decimal:
     except (InvalidOperation, ValueError):
         raise ValidationError(_("'{value}' is not a number").format(value=value),
                               hint=_("in {expr}").format(expr=expr)) from None
-    return number
+    return limits.check_amount(number, value)
 
 
 def parse_money(value: Any, currency: str, what: str | None = None) -> Decimal:
     """A non-negative amount in ``currency``, with no more decimals than the currency has."""
     what = what or _("the amount")
-    number = _decimal(value, what)
+    number = limits.check_amount(_decimal(value, what), value, what)
     if number < 0:
         raise ValidationError(_("{what} cannot be negative: {value}").format(what=what, value=value))
     places = minor_unit(currency)
     if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
         raise ValidationError(_("{what} {value} has more decimals than {currency} allows ({places})").format(
             what=what, value=value, currency=currency, places=places))
-    if number >= Decimal("1e15"):
-        raise ValidationError(_("{what} {value} is too large").format(what=what, value=value))
+    limits.check_amount(number, value, what)
     return number.quantize(Decimal("0.01"))
 
 
 def parse_quantity(value: Any) -> Decimal:
     """A positive quantity with at most three decimals."""
-    number = _decimal(value, _("the quantity"))
+    number = limits.check_quantity(_decimal(value, _("the quantity")), value)
     if number <= 0:
         raise ValidationError(_("the quantity must be more than 0: {value}").format(value=value))
     if number != number.quantize(Decimal("0.001")):
         raise ValidationError(_("the quantity {value} has more than 3 decimals").format(value=value))
-    if number >= Decimal("1e12"):
-        raise ValidationError(_("the quantity {value} is too large").format(value=value))
+    limits.check_quantity(number, value)
     return number.quantize(Decimal("0.001"))
 
 
@@ -117,7 +116,8 @@ def round_money(value: Decimal, currency: str) -> Decimal:
 
 
 def line_total(quantity: Decimal, unit_price: Decimal, discount: Decimal, currency: str) -> Decimal:
-    """quantity × unit price × (1 − discount%), rounded once."""
+    """quantity × unit price × (1 − discount%), rounded once (refused past :data:`crmcli.limits.MAX_AMOUNT`)."""
+    limits.check_line(quantity, unit_price)
     return round_money(quantity * unit_price * (HUNDRED - discount) / HUNDRED, currency)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crmcli import clock
+from crmcli import clock, limits
 from crmcli.errors import Conflict, NotFound, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import audit, pricing
@@ -56,8 +56,8 @@ def category_path(session: Session, category_id: int | None) -> str | None:
 def find_category(session: Session, ref: str) -> ProductCategory:
     """A category by id, name or path (``Hardware/Servers``)."""
     text = str(ref).strip().strip("/")
-    if text.lstrip("#").isdigit():
-        found = session.get(ProductCategory, int(text.lstrip("#")))
+    if limits.as_id(text) is not None:
+        found = session.get(ProductCategory, limits.as_id(text))
         if found is not None:
             return found
     everything = list(session.execute(select(ProductCategory)).scalars())
@@ -106,8 +106,8 @@ def get(session: Session, ref: Any) -> Product:
     """A product by id or code (or an unambiguous name)."""
     text = str(ref).strip()
     product = session.execute(select(Product).where(Product.code == text)).scalars().first()
-    if product is None and text.lstrip("#").isdigit():
-        product = session.get(Product, int(text.lstrip("#")))
+    if product is None and limits.as_id(text) is not None:
+        product = session.get(Product, limits.as_id(text))
     if product is None:
         matches = list(session.execute(select(Product).where(Product.name == text).limit(3)).scalars())
         if len(matches) > 1:

@@ -52,8 +52,8 @@ QUOTE = register_kind(Kind(name="quote", model=Quote, noun="quote", label=label,
 
 def get(session: Session, actor: Actor, ref: Any, verb: str = "view") -> Quote:
     text = str(ref).strip().upper()
-    if text.startswith("Q") and text[1:].isdigit():
-        text = str(int(text[1:]))
+    if text.startswith("Q") and text[1:].isascii() and text[1:].isdigit():
+        text = text[1:].lstrip("0") or "0"
     quote = records.get(session, actor, QUOTE, text, verb)
     if verb != "view":
         session.flush()  # a refresh must not drop this transaction's own unflushed changes
@@ -101,7 +101,9 @@ def _recompute(session: Session, actor: Actor, quote: Quote) -> None:
     found = lines(session, quote.id)
     quote.subtotal = sum((line.total for line in found), Decimal("0.00"))
     quote.tax = pricing.round_money(quote.subtotal * quote.tax_rate / pricing.HUNDRED, quote.currency)
-    quote.total = quote.subtotal + quote.tax
+    from crmcli import limits
+
+    quote.total = limits.check_amount(quote.subtotal + quote.tax, what=_("the quote's total"))
     limit = products.discount_limit(session, actor)
     biggest = max((line.discount for line in found), default=Decimal("0"))
     quote.needs_approval = limit is not None and biggest > limit

@@ -29,8 +29,11 @@ VIA_LABELS = {"phone": N_("phone"), "email": N_("email"), "visit": N_("visit"), 
 def get(session: Session, actor: Actor, kind: Kind, ref: Any, verb: str = "view",
         by_name: Any = None) -> Any:
     """A record by id (or by unambiguous name through ``by_name``), within the actor's scope."""
+    from crmcli import limits
+
     text = str(ref).strip().lstrip("#")
-    record = session.get(kind.model, int(text)) if text.isdigit() else None
+    number = limits.as_id(text)
+    record = session.get(kind.model, number) if number is not None else None
     if record is None and by_name is not None and not text.isdigit():
         from crmcli.services.access import visible_clause
 
@@ -43,6 +46,9 @@ def get(session: Session, actor: Actor, kind: Kind, ref: Any, verb: str = "view"
                     ref=text, noun=kind.name, candidates=shown),
                 hint=_("name it by id instead"))
         record = matches[0] if matches else None
+    from crmcli.services import locking
+
+    record = locking.hold(session, record)  # a write locks the row first, so the checks below see it as written
     if record is None or not can_see(session, actor, kind, record):
         # the same words whether it is missing or outside the actor's scope, so its existence does not leak
         raise NotFound(_("no {kind} {ref}").format(kind=kind.name, ref=ref))

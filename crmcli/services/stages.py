@@ -77,10 +77,12 @@ def find(session: Session, ref: Any) -> Stage:
     if not text:
         raise ValidationError(_("name a stage"))
     everything = ordered(session, include_retired=True)
-    digits = text.lstrip("#")
-    if digits.isdigit():
+    from crmcli import limits
+
+    number = limits.as_id(text)
+    if number is not None:
         for stage in everything:
-            if stage.id == int(digits):
+            if stage.id == number:
                 return stage
     wanted = text.casefold()
     matches = [s for s in everything if wanted in {(s.key or "").casefold(), s.name.casefold(),

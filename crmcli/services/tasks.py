@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
 
-from crmcli import clock, dates
+from crmcli import clock, dates, limits
 from crmcli.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import audit, recurrence, urgency, users
@@ -85,19 +85,18 @@ def parse_moment(text: str, tz: tzinfo, due: bool = False) -> datetime:
         return local.astimezone(timezone.utc)
 
 
-_OFFSET = re.compile(r"^\d+\s*(min|mins|minutes?|h|hours?|d|days?|w|weeks?)$")
-
-
 def reminder_time(text: str | None, anchor: datetime | None, tz: tzinfo, what: str) -> datetime | None:
-    """``--remind``: an offset before ``anchor`` (``15min``, ``1h``, ``1d``) or a time (``2026-12-01 09:00``)."""
+    """``--remind``: a duration before ``anchor`` (``15m``, ``1h``, ``1d`` — ``m`` is minutes, as in
+    every duration) or a time (``2026-12-01 09:00``); within the date range either way."""
     if text is None or not text.strip():
         return None
     value = text.strip().lower()
-    if _OFFSET.match(value):
+    if dates.is_duration(value):
         if anchor is None:
-            raise ValidationError(_("a reminder '{text}' before the {what} needs a {what}").format(text=text, what=what),
-                                  hint=_("give a time instead, e.g. --remind 'tomorrow 09:00'"))
-        return anchor - dates.parse_duration(value)
+            raise ValidationError(_("a reminder '{text}' before the {what} needs a {what}").format(
+                text=limits.shown(text), what=what),
+                hint=_("give a time instead, e.g. --remind 'tomorrow 09:00'"))
+        return limits.check_moment(anchor - dates.parse_duration(value), text)
     return parse_moment(text, tz)
 
 
@@ -165,7 +164,10 @@ def _participant_ids(session: Session, task_id: int) -> list[int]:
 
 def get(session: Session, actor: Actor, ref: Any, verb: str = "view") -> Task:
     text = str(ref).strip().lstrip("#")
-    task = session.get(Task, int(text)) if text.isdigit() and len(text) < 18 else None
+    task = session.get(Task, limits.as_id(text)) if limits.as_id(text) is not None else None
+    from crmcli.services import locking
+
+    task = locking.hold(session, task)  # a write locks the row first, so the checks below see it as written
     if task is None or not (can_see(session, actor, TASK, task) or task.created_by == actor.id
                             or actor.id in _participant_ids(session, task.id)):
         raise NotFound(_("no task {ref}").format(ref=ref))
@@ -282,17 +284,16 @@ def edit(session: Session, actor: Actor, ref: Any, data: TaskInput, tz: tzinfo, 
 def _batch(session: Session, actor: Actor, refs: list[str], verb: str) -> list[Task]:
     if not refs:
         raise ValidationError(_("name at least one task"))
-    found: dict[int, Task] = {}
-    for ref in refs:
-        task = get(session, actor, ref, verb)
-        found[task.id] = task
-    return list(found.values())
+    from crmcli.services import locking
+
+    return locking.lock_batch(session, refs, lambda ref: get(session, actor, ref, verb))
 
 
 @dataclass
 class Done:
     task: Task
     next_task: Task | None = None
+    series_ended: bool = False  # a recurring task whose next occurrence would fall after the date range
 
 
 def done(session: Session, actor: Actor, refs: list[str], tz: tzinfo) -> list[Done]:
@@ -310,13 +311,16 @@ def done(session: Session, actor: Actor, refs: list[str], tz: tzinfo) -> list[Do
         if following is not None:
             changes["next_task"] = [None, following.id]
         audit.record(session, actor, "task.done", "task", task.id, task.title, changes)
-        result.append(Done(task, following))
+        result.append(Done(task, following, series_ended=bool(task.recur_mode) and following is None))
     return result
 
 
-def _next_of(session: Session, actor: Actor, task: Task, now: datetime, tz: tzinfo) -> Task:
+def _next_of(session: Session, actor: Actor, task: Task, now: datetime, tz: tzinfo) -> Task | None:
+    """The next task of a series, or None when it would be due after the date range (the series ends)."""
     rule = recurrence.Rule(task.recur_n, task.recur_unit, task.recur_mode)
     due = recurrence.next_due(rule, task.due_at, now, tz)
+    if due is None:
+        return None
     remind = due - (task.due_at - task.remind_at) if task.remind_at and task.due_at else None
     following = Task(title=task.title, description=task.description, priority=task.priority,
                      assignee_id=task.assignee_id, due_at=due, remind_at=remind, record_type=task.record_type,

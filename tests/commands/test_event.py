@@ -72,6 +72,16 @@ def test_add_with_every_field(crm, session, people):
     assert entry.changes["participants"] == [None, [1, 2]]
 
 
+def test_m_is_minutes_in_durations_and_reminders(crm):
+    """--duration 30m was a 30-month event and --remind 15m the clock time 00:15."""
+    data = ok(crm("event", "add", "Call", "--start", "2026-11-23 14:00", "--duration", "30m", "--remind", "15m",
+                  "--json")).json()
+    assert (data["start_at"], data["end_at"], data["remind_at"]) == (
+        "2026-11-23T14:00:00+00:00", "2026-11-23T14:30:00+00:00", "2026-11-23T13:45:00+00:00")
+    data = ok(crm("event", "add", "Trip", "--start", "2026-12-01", "--duration", "1mo", "--json")).json()
+    assert data["end_at"] == "2026-12-31T00:00:00+00:00"  # mo is months (30 days)
+
+
 def test_default_length_is_one_hour_and_all_day_covers_whole_local_days(crm, session):
     ok(crm("user", "edit", "admin", "--timezone", "Asia/Shanghai"))
     one = add(crm, "Call", "--start", "2026-11-23 09:00")
@@ -131,7 +141,18 @@ def test_list_show_edit_cancel(crm, session, people):
     (("event", "add", "X", "--start", "not a date"), 6, "crm: error: cannot read the date 'not a date'"),
     (("event", "add", "X", "--start", "2026-11-23 15:00", "-p", "gone"), 6, "crm: error: user 'gone' is disabled\n"),
     (("event", "add", "X", "--start", "2026-11-23 15:00", "--duration", "forever"), 6,
-     "crm: error: cannot read the duration 'forever' (hint: for example 30min, 12h, 7d, 2w or 1mo)\n"),
+     "crm: error: cannot read the duration 'forever' (hint: for example 30m, 12h, 7d, 2w or 1mo (m is minutes, "
+     "mo months))\n"),
+    (("event", "add", "X", "--start", "2026-11-23 15:00", "--duration", "101y"), 6,
+     "crm: error: the duration '101y' is out of range (hint: durations go up to 100 years)\n"),
+    (("event", "add", "X", "--start", "2200-12-31 15:00", "--duration", "10h"), 6,
+     "crm: error: the date '2201-01-01' is out of range (hint: dates go from 1900-01-01 to 2200-12-31)\n"),
+    (("event", "add", "X", "--start", "9999-12-31", "--all-day"), 6,
+     "crm: error: the date '9999-12-31' is out of range (hint: dates go from 1900-01-01 to 2200-12-31)\n"),
+    (("event", "add", "X", "--start", "+100000y"), 6,
+     "crm: error: the date '+100000y' is out of range (hint: dates go from 1900-01-01 to 2200-12-31)\n"),
+    (("event", "add", "X", "--start", "1900-01-01 10:00", "--remind", "1d"), 6,
+     "crm: error: the date '1d' is out of range (hint: dates go from 1900-01-01 to 2200-12-31)\n"),
     (("event", "add", "X", "--start", "2026-11-23 15:00", "--end", "2026-11-23 16:00", "--duration", "1h"), 6,
      "crm: error: give --end or --duration, not both\n"),
     (("event", "show", "42"), 3, "crm: error: no event 42\n"),

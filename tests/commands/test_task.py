@@ -199,6 +199,34 @@ def test_every_n_months_keeps_the_day_and_skips_past_dates(crm, session, monkeyp
     assert task(session, 2).due_at == at("2026-12-31T09:00:00+00:00")
 
 
+def test_remind_15m_is_fifteen_minutes_before(crm, session):
+    """--remind 15m was read as the clock time 00:15; m is minutes, as in every duration."""
+    new = add(crm, "Call", "--due", "2026-11-23 10:00", "--remind", "15m")
+    assert task(session, new).remind_at == at("2026-11-23T09:45:00+00:00")
+    new = add(crm, "Renew", "--due", "2027-03-01 10:00", "--remind", "1mo")
+    assert task(session, new).remind_at == at("2027-01-30T10:00:00+00:00")  # mo is months (30 days)
+
+
+def test_a_series_ends_when_its_next_task_would_leave_the_date_range(crm, session):
+    new = add(crm, "Last one", "--due", "2200-12-15 09:00", "--recur", "monthly")
+    result = ok(crm("task", "done", new))
+    assert "Task 1 done; its series ends here: the next one would be due after 2200-12-31." in result.err
+    with session() as s:
+        assert s.execute(select(Task.id)).scalars().all() == [new]
+
+
+def test_a_task_stored_due_9999_12_31_can_still_be_completed_and_exported(crm, session, tmp_path):
+    """Before the range existed, a due date of 9999-12-31 with a recurrence made completing it an overflow."""
+    new = add(crm, "Forever", "--due", "2026-11-25", "--recur", "daily")
+    with session() as s:
+        s.get(Task, new).due_at = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+        s.commit()
+    ok(crm("task", "export", "--ics", tmp_path / "t.ics"))
+    assert "DUE:99991231T235959Z" in (tmp_path / "t.ics").read_text()
+    result = ok(crm("task", "done", new))
+    assert "its series ends here" in result.err
+
+
 def test_n_days_after_done(crm, session, monkeypatch):
     new = add(crm, "Water the plants", "--recur", "3 days after done")
     monkeypatch.setenv("CRM_NOW", "2026-11-22T08:00:00+00:00")
@@ -286,6 +314,18 @@ def test_lead_follow_up_task(crm, session):
     (("task", "add", "X", "--on", "user:bob"), 6, "crm: error: tasks and events relate to records"),
     (("task", "show", "99"), 3, "crm: error: no task 99\n"),
     (("task", "done", "99"), 3, "crm: error: no task 99\n"),
+    (("task", "show", "99999999999999999999"), 3, "crm: error: no task 99999999999999999999\n"),
+    (("task", "add", "X", "--due", "0001-01-01"), 6,
+     "crm: error: the date '0001-01-01' is out of range (hint: dates go from 1900-01-01 to 2200-12-31)\n"),
+    (("task", "add", "X", "--due", "9999-12-31", "--recur", "daily"), 6,
+     "crm: error: the date '9999-12-31' is out of range (hint: dates go from 1900-01-01 to 2200-12-31)\n"),
+    (("task", "add", "X", "--due", "+100000y"), 6,
+     "crm: error: the date '+100000y' is out of range (hint: dates go from 1900-01-01 to 2200-12-31)\n"),
+    (("task", "add", "X", "--recur", "every 3m", "--due", "friday"), 6,
+     "crm: error: a recurrence repeats by days, weeks or months, not 'm' (hint: m is minutes; write mo for months, "
+     "e.g. 'every 3mo')\n"),
+    (("task", "add", "X", "--recur", "every 99999999999999999999 days", "--due", "friday"), 6,
+     "crm: error: a recurrence may repeat after at most 1000 days, weeks or months (got 1001)\n"),
 ])
 def test_bad_input_writes_nothing(crm, session, people, args, code, err):
     before = snapshot(session)

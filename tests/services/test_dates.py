@@ -48,6 +48,8 @@ def sh(*args) -> datetime:
     ("+ 10 days", sh(2026, 11, 28)),
     ("+4h", NOW + timedelta(hours=4)),
     ("-30min", NOW - timedelta(minutes=30)),
+    ("+30m", NOW + timedelta(minutes=30)),  # m is minutes, everywhere
+    ("+3mo", sh(2027, 2, 18)),  # mo is months
     # period starts and ends
     ("sod", sh(2026, 11, 18)),
     ("eod", sh(2026, 11, 18, 23, 59, 59)),
@@ -172,8 +174,55 @@ def test_bad_durations(text):
     with pytest.raises(ValidationError) as info:
         parse_duration(text)
     assert info.value.message == f"cannot read the duration '{text}'"
-    assert info.value.hint == "for example 30min, 12h, 7d, 2w or 1mo"
+    assert info.value.hint == "for example 30m, 12h, 7d, 2w or 1mo (m is minutes, mo months)"
     assert info.value.exit_code == ExitCode.VALIDATION
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("30m", timedelta(minutes=30)), ("15 m", timedelta(minutes=15)), ("3mo", timedelta(days=90)),
+    ("2 months", timedelta(days=60)), ("100y", timedelta(days=36_500)),
+])
+def test_m_is_minutes_and_mo_months_in_durations(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["101y", "36526d", "99999999999999999999d", "9" * 5000 + "m"])
+def test_durations_past_a_hundred_years_are_refused(text):
+    with pytest.raises(ValidationError) as info:
+        parse_duration(text)
+    assert info.value.message.startswith("the duration '") and info.value.message.endswith("' is out of range")
+    assert info.value.hint == "durations go up to 100 years"
+
+
+# --- the range: 1900-01-01 … 2200-12-31 -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01", "1899-12-31", "2201-01-01", "+100000y", "-200y",
+                                  "+99999999999999999999d", "+9999999999w", "+999999999999h", "-3000000mo",
+                                  "9999-12-31 23:59", "+100000y 10:00"])
+def test_dates_outside_the_range_are_refused(text):
+    with pytest.raises(ValidationError) as info:
+        parse_datetime(text, SH, NOW)
+    assert info.value.message == f"the date '{text}' is out of range"
+    assert info.value.hint == "dates go from 1900-01-01 to 2200-12-31"
+    assert info.value.exit_code == ExitCode.VALIDATION
+    with pytest.raises(ValidationError):
+        parse_due(text, SH, NOW)
+    with pytest.raises(ValidationError):
+        parse_date(text, SH, NOW)
+
+
+@pytest.mark.parametrize("text", ["1900-01-01", "2200-12-31", "2200-12-31 23:59"])
+def test_the_ends_of_the_range_are_accepted_in_any_zone(text):
+    for zone in (SH, UTC, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")):
+        assert parse_datetime(text, zone, NOW).tzinfo == UTC
+        assert parse_due(text, zone, NOW).tzinfo == UTC
+
+
+def test_a_refused_value_is_quoted_short_and_without_control_characters():
+    with pytest.raises(ValidationError) as info:
+        parse_datetime("\x1b[31m" + "x" * 100_000, SH, NOW)
+    assert info.value.message == "cannot read the date '\\x1b[31m" + "x" * 55 + "…'"
 
 
 @pytest.mark.parametrize("text", ["notadate", "", "   ", "2026-13-45", "+3x", "next blursday", "99:99"])

@@ -87,3 +87,33 @@ def test_next_due_keeps_local_time_across_dst_and_month_ends():
                                                                                                       tzinfo=UTC)
     done = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     assert recurrence.next_due(recurrence.Rule(3, "day", "after"), None, done, UTC) == done + timedelta(days=3)
+
+
+def test_next_due_past_the_date_range_ends_the_series():
+    late = datetime(2200, 12, 20, 9, 0, tzinfo=UTC)
+    assert recurrence.next_due(recurrence.Rule(1, "month", "every"), late, late, UTC) is None
+    end_of_time = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)  # stored before the range existed
+    assert recurrence.next_due(recurrence.Rule(1, "day", "every"), end_of_time, late, UTC) is None
+
+
+def test_next_due_of_a_series_years_late_is_the_first_after_now():
+    due = datetime(1990, 1, 31, 9, 0, tzinfo=UTC)
+    done = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert recurrence.next_due(recurrence.Rule(1, "month", "every"), due, done, UTC) == datetime(
+        2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert recurrence.next_due(recurrence.Rule(1, "day", "every"), due, done, UTC) == datetime(
+        2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["every 3m", "every 2 min", "5 m after done", "every 2h"])
+def test_a_recurrence_in_minutes_or_hours_is_refused_with_the_mo_hint(text):
+    with pytest.raises(ValidationError) as info:
+        recurrence.parse(text)
+    assert info.value.hint == "m is minutes; write mo for months, e.g. 'every 3mo'"
+    assert recurrence.parse(text.replace("3m", "3mo")).unit == "month" if "3m" in text else True
+
+
+def test_ics_years_always_have_four_digits():
+    assert ics.utc(datetime(1, 1, 1, tzinfo=UTC)) == "00010101T000000Z"
+    assert ics.day(datetime(987, 6, 5).date()) == "09870605"
+    assert ics.utc(datetime(2026, 12, 1, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai"))) == "20261201T063000Z"
