@@ -319,7 +319,7 @@ def unlock(ids: List[str] = typer.Argument(..., metavar="IDS...")) -> None:
                              "email, or similar names (with a score).\n\nExample: crm customer dupes --min-score 90"))
 def dupes(min_score: int = typer.Option(85, "--min-score", min=50, max=100, help=_("How alike names must be (50–100).")),
           no_fuzzy: bool = typer.Option(False, "--exact", help=_("Only exact key matches, no similar names.")),
-          limit: int = typer.Option(100, "--limit", "-n", min=1, help=_("At most this many pairs."))) -> None:
+          limit: int = typer.Option(100, "--limit", "-n", min=1, max=1_000_000, help=_("At most this many pairs."))) -> None:
     from crmcli.output import Column
     from crmcli.services import customers, dedupe
 

@@ -37,7 +37,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crmcli import clock
+from crmcli import clock, limits
 from crmcli.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import audit, money
@@ -237,7 +237,7 @@ def may_decide(session: Session, actor: Actor, approval: Approval) -> bool:
 
 def get(session: Session, ref: Any) -> Approval:
     text = str(ref).strip().lstrip("#")
-    approval = session.get(Approval, int(text)) if text.isdigit() else None
+    approval = session.get(Approval, limits.as_id(text)) if limits.as_id(text) is not None else None
     if approval is None:
         raise NotFound(_("no approval {ref}").format(ref=ref))
     return approval

@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from crmcli import clock
-from crmcli.errors import Conflict, NotFound, ValidationError
+from crmcli import clock, limits
+from crmcli.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import approvals, audit, money, numbering, records, users
 from crmcli.services.access import Actor, Kind, register_kind, require
@@ -112,6 +112,7 @@ def parse_item(session: Session, text: str, currency: str) -> ItemValues:
 def line_total(item: ItemValues, currency: str) -> Decimal:
     if item.total is not None:
         return item.total
+    limits.check_line(item.quantity, item.unit_price)
     return money.round_to(item.quantity * item.unit_price, currency)
 
 
@@ -196,7 +197,7 @@ def add(session: Session, actor: Actor, *, customer: str, title: str | None = No
 
 def _amount(lines: list[ItemValues], amount: Any, currency: str) -> Decimal:
     if lines:
-        total = sum((line_total(i, currency) for i in lines), Decimal(0))
+        total = limits.check_amount(sum((line_total(i, currency) for i in lines), Decimal(0)), what=_("the total"))
         if amount is not None and money.parse_amount(amount, currency) != total:
             raise ValidationError(_("--amount {amount} is not the line items' total {total}").format(
                 amount=amount, total=money.fmt(total, currency)), hint=_("leave --amount out to use the items' total"))

@@ -206,6 +206,10 @@ def _number(value: str, whole: bool = False) -> Any:
             raise ArithmeticError
     except ArithmeticError:
         raise ValidationError(_("'{value}' is not a number").format(value=value)) from None
+    from crmcli import limits
+
+    if abs(number) > (limits.MAX_ID if whole else limits.MAX_AMOUNT):  # beyond any stored value: a BIGINT overflow
+        raise ValidationError(_("'{value}' is out of range").format(value=limits.shown(value)))
     return int(number) if whole else number
 
 
