@@ -17,9 +17,11 @@ def load_zone(name: str | None) -> tzinfo:
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name longer than a file name may be
+        from crmcli.limits import shown
+
         raise ValidationError(
-            _("unknown time zone '{name}'").format(name=name),
+            _("unknown time zone '{name}'").format(name=shown(name)),
             hint=_("use an IANA name such as Asia/Shanghai or Europe/Berlin"),
         ) from None
 
