@@ -7,12 +7,12 @@ current program cannot read yet (``crm db upgrade``), so they take a
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from crmcli.store.engine import Target
 
 
 def _connect_guard(target: Target, exc: Exception) -> CrmError:
-    return store_engine.describe_connect_error(target, exc)
+    return store_engine.describe_db_error(target, exc)
 
 
 def initialise(target: Target, admin_login: str, admin_name: str | None = None,
@@ -141,7 +141,14 @@ def _sqlite_revision(path: Path) -> str | None:
 
 
 def restore(target: Target, source_file: str) -> tuple[Path, Path | None]:
-    """Replace the database with a backup; the current file is itself backed up first."""
+    """Replace the database's contents with a backup's; the current contents are backed up first.
+
+    The backup is copied *into the live file* with SQLite's backup API, which holds the
+    database's write lock while it copies: another crm that writes meanwhile waits (up to
+    CRM_BUSY_TIMEOUT, else "busy", exit 5) and then writes into the restored database.  The
+    file is never swapped for another, so no process keeps writing to a replaced file, and
+    no acknowledged write is lost.
+    """
     if target.dialect != "sqlite":
         raise CrmError(
             _("crm db restore restores SQLite files; for PostgreSQL use pg_restore"),
@@ -158,17 +165,22 @@ def restore(target: Target, source_file: str) -> tuple[Path, Path | None]:
     dest = target.sqlite_path
     if dest is None:
         raise ValidationError(_("cannot restore into an in-memory database"))
+    if source == dest:
+        raise ValidationError(_("the backup file is the database itself"))
     store_engine.dispose_all()
     safety = None
     if dest.exists():
         safety = dest.with_name(f"{dest.name}.before-restore-{clock.now():%Y%m%dT%H%M%S}")
         _backup_sqlite(dest, safety)
-    tmp = dest.with_name(dest.name + ".restoring")
-    tmp.unlink(missing_ok=True)
-    _backup_sqlite(source, tmp)
-    for suffix in ("-wal", "-shm"):
-        Path(str(dest) + suffix).unlink(missing_ok=True)
-    tmp.replace(dest)
+    src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True)
+    try:
+        live = sqlite3.connect(str(dest), timeout=store_engine.SQLITE_SLICE_MS / 1000)
+        try:
+            store_engine.wait_for_lock(lambda: src.backup(live))
+        finally:
+            live.close()
+    finally:
+        src.close()
     return dest, safety
 
 
@@ -179,28 +191,41 @@ class UpgradeResult:
     backup: Path | None
 
 
+# Any constant will do, as long as every crm uses the same one: the advisory lock that makes
+# two `crm db upgrade` on one PostgreSQL database take turns.
+_UPGRADE_LOCK = 0x63726D5F7570  # "crm_up"
+
+
 def upgrade(target: Target) -> UpgradeResult:
+    """Bring the database to this program's schema, one upgrader at a time.
+
+    The revision is read *after* taking the database's write lock (SQLite: ``BEGIN
+    IMMEDIATE``; PostgreSQL: an advisory lock), and the migrations run on that same
+    connection: a second ``crm db upgrade`` waits for the first and then finds nothing to do.
+    """
     if target.sqlite_path is not None and not target.sqlite_path.exists():
         store_engine.check_revision(None, target)  # "no crm database at …", without creating the file
     engine = store_engine.engine_for(target)
     try:
-        with engine.connect() as conn:
+        with engine.execution_options(crm_write=True).begin() as conn:
+            if target.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
             before = store_engine.current_revision(conn)
+            if before is None:
+                raise CrmError(_("no crm database at {where}").format(where=target.display()),
+                               hint=_("run crm init to create it"))
+            if before not in schema.KNOWN_REVISIONS:
+                store_engine.check_revision(before, target)
+            if before == schema.HEAD:
+                return UpgradeResult(before, before, None)
+            saved = None
+            if target.sqlite_path is not None:
+                path = target.sqlite_path
+                saved = path.with_name(f"{path.name}.before-{schema.HEAD}-{clock.now():%Y%m%dT%H%M%S}")
+                _backup_sqlite(path, saved)
+            from alembic import command
+
+            command.upgrade(migrate.alembic_config(conn), "head")
     except DBAPIError as exc:
-        raise _connect_guard(target, exc) from None
-    if before is None:
-        raise CrmError(_("no crm database at {where}").format(where=target.display()),
-                       hint=_("run crm init to create it"))
-    if before not in schema.KNOWN_REVISIONS:
-        store_engine.check_revision(before, target)
-    if before == schema.HEAD:
-        return UpgradeResult(before, before, None)
-    saved = None
-    if target.sqlite_path is not None:
-        path = target.sqlite_path
-        saved = path.with_name(f"{path.name}.before-{schema.HEAD}-{clock.now():%Y%m%dT%H%M%S}")
-        _backup_sqlite(path, saved)
-    migrate.upgrade(engine)
+        raise store_engine.describe_db_error(target, exc) from None
     return UpgradeResult(before, schema.HEAD, saved)
-
-

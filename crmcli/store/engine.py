@@ -232,7 +232,7 @@ def _sqlite_pragmas(dbapi_connection: Any) -> Any:
 
 def _sqlite_on_connect_rw(dbapi_connection: Any, _record: Any) -> None:
     cursor = _sqlite_pragmas(dbapi_connection)
-    _wait_for_lock(lambda: cursor.execute("PRAGMA journal_mode = WAL"))
+    wait_for_lock(lambda: cursor.execute("PRAGMA journal_mode = WAL"))
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
@@ -246,7 +246,7 @@ def _is_locked(exc: BaseException) -> bool:
     return "database is locked" in text_ or "database table is locked" in text_ or "database is busy" in text_
 
 
-def _wait_for_lock(attempt: Any) -> Any:
+def wait_for_lock(attempt: Any) -> Any:
     """Run ``attempt`` until SQLite stops saying "locked", for up to CRM_BUSY_TIMEOUT seconds.
 
     Each try waits SQLITE_SLICE_MS inside SQLite; between tries Python runs, so Ctrl-C
@@ -282,7 +282,7 @@ def _sqlite_on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN DEFERRED")
         return
     raw = conn.connection.driver_connection
-    _wait_for_lock(lambda: raw.execute("BEGIN IMMEDIATE"))
+    wait_for_lock(lambda: raw.execute("BEGIN IMMEDIATE"))
 
 
 def _postgresql_on_begin(conn: Any) -> None:
