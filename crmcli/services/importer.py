@@ -259,10 +259,16 @@ class Mapping:
             plan.append((indexes, target))
             shown[column] = target.name
         ignored: list[str] = []
+        chosen = set(claimed)  # fields a --map gave a column: other columns of that name are ignored
         for i, column in enumerate(header):
             if i in used:
                 continue
             target = self.known.get(_norm(column)) if column else None
+            if target is not None and target.kind != "ignore" and target in claimed and target not in chosen:
+                raise ValidationError(_("{name}: the columns '{a}' and '{b}' both give {field}").format(
+                    name=name, a=claimed[target], b=column, field=target.name),
+                    hint=_("choose one: --map '{b}=-' ignores it, --map '{b}=FIELD' sends it elsewhere").format(
+                        b=column))
             if target is None or target.kind == "ignore" or target in claimed:
                 if column:
                     ignored.append(column)
@@ -408,6 +414,8 @@ class Importer:
         joins = [(column, [part.strip() for part in column.split("+")], target)
                  for column, target in mapping.explicit if "+" in column and target.kind in ("field", "custom")]
         for row in self.reader:
+            if row.problem is None:
+                row.problem = _json_problem(row.values, mapping, self.defs)
             if row.problem is not None:
                 yield row, None, None, None, None, None  # type: ignore[misc]
                 continue
@@ -774,6 +782,35 @@ def _settled_objects_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def _json_problem(values: dict[str, Any], mapping: Mapping, defs: dict[str, Any]) -> str | None:
+    """Why a JSON record cannot be imported as it is, or None: a nested object or array where a field
+    takes text (it would be stored as its JSON text), or a NUL character (which no text may hold).
+
+    Keys that map to nothing are not looked at (a Salesforce record's ``attributes`` object is ignored).
+    """
+    for key, value in values.items():
+        if key == "custom" and isinstance(value, dict):
+            inner = [(f"custom.{name}", v) for name, v in value.items() if name in defs]
+        else:
+            target = mapping.target_of(key) if "+" not in key else None
+            if target is None and not any(key in [part.strip() for part in column.split("+")]
+                                          for column, _t in mapping.explicit):
+                continue
+            if target is not None and target.kind == "tags" and isinstance(value, list):
+                inner = [(key, v) for v in value]
+            else:
+                inner = [(key, value)]
+        for name, item in inner:
+            if isinstance(item, (dict, list)):
+                return _("{field}: a JSON {type} where text is expected").format(
+                    field=name, type=_("object") if isinstance(item, dict) else _("array"))
+            if isinstance(item, str) and "\x00" in item:
+                from crmcli.services.tabular import nul_problem
+
+                return nul_problem([name])
+    return None
 
 
 def _json_text(value: Any) -> str:

@@ -10,6 +10,7 @@ common legal suffixes (Ltd, Inc, 有限公司, 股份, 集团, 分公司 …), s
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -155,3 +156,75 @@ def credit_code(value: str | None) -> str | None:
     if _CREDIT_CHARS[check] != code[17]:
         raise bad
     return code
+
+
+# --- no NUL in stored text ---------------------------------------------------------------------------
+
+
+def check_text(value: str | None, field: str) -> str | None:
+    """Text a person or a file gave for ``field``: refused when it holds a NUL character.
+
+    PostgreSQL cannot store one and SQLite stores it but cuts the text short in many tools, so
+    neither backend takes it; imports check their rows themselves (the bulk writer bypasses the ORM).
+    """
+    if value is not None and "\x00" in value:
+        raise ValidationError(_("{field}: text may not contain a NUL character (\\0)").format(field=field))
+    return value
+
+
+def _refuse_nul(session, flush_context, instances) -> None:  # noqa: ANN001  (SQLAlchemy's signature)
+    """Before any ORM write: no text column (nor text inside a JSON column) of a new or changed row holds a NUL."""
+    from sqlalchemy import inspect
+
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)
+            if isinstance(value, str):
+                check_text(value, attr.key)
+            elif isinstance(value, (dict, list)) and "\\u0000" in _json_dump(value):
+                raise ValidationError(_("{field}: text may not contain a NUL character (\\0)").format(
+                    field=attr.key))
+
+
+def _json_dump(value: object) -> str:
+    import json
+
+    return json.dumps(value, default=str)
+
+
+def _has_nul(values: object) -> bool:
+    if isinstance(values, str):
+        return "\x00" in values
+    if isinstance(values, dict):
+        values = values.values()
+    if isinstance(values, (list, tuple)) or type(values).__name__ == "dict_values":
+        return any(_has_nul(v) for v in values)  # type: ignore[union-attr]
+    return False
+
+
+def _refuse_nul_parameters(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    """The backstop for what no flush sees (a look-up by a name before the insert): no statement binds a NUL."""
+    if parameters and _has_nul(parameters):
+        raise ValidationError(_("text may not contain a NUL character (\\0)"))
+
+
+def install_text_guard() -> None:
+    """Check every ORM flush (:func:`_refuse_nul`, naming the field) and every statement's parameters
+    (:func:`_refuse_nul_parameters`) of every session and engine, once per process."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _refuse_nul):
+        event.listen(Session, "before_flush", _refuse_nul)
+    if not event.contains(Engine, "before_cursor_execute", _refuse_nul_parameters):
+        event.listen(Engine, "before_cursor_execute", _refuse_nul_parameters)
+
+
+
+# The services that store text from people (leads, customers, contacts …) import this module after
+# SQLAlchemy: the guard is installed then.  A module that imports it without the database layer
+# (a command's help, completion) does not pull SQLAlchemy in for it.
+if "sqlalchemy.orm" in sys.modules:
+    install_text_guard()

@@ -49,10 +49,19 @@ def _lead_spec() -> Spec:
             values["next_contact_at"] = ctx.when(given["next_contact_at"])
         if "created_at" in given:
             values["created_at"] = ctx.when(given["created_at"])
+        if "converted_at" in given:
+            values["converted_at"] = ctx.when(given["converted_at"])
         return values
 
     def complete(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
         row = {"status": "new", "score": 0, **values}
+        customer = row.pop("customer_id", None)
+        if customer is not None:  # a converted lead's customer (resolved: it exists and you may see it)
+            if row["status"] != "converted":
+                raise ValidationError(_("only a converted lead has a customer_id"),
+                                      hint=_("leave customer_id empty, or set the status to converted"))
+            row["customer_id"] = customer.id
+            row["converted_at"] = row.get("converted_at") or ctx.now
         row["email_key"] = email_key(row.get("email"))
         row["phone_key"] = phone_key(row.get("mobile") or row.get("phone"))
         row["created_by"] = ctx.actor.id
@@ -65,6 +74,9 @@ def _lead_spec() -> Spec:
             raise ValidationError(_("a lead needs a name"))
         if row["status"] == "invalid" and not row.get("invalid_reason"):
             raise ValidationError(_("an invalid lead needs a reason"), hint=_("fill in the invalid_reason column"))
+        if row["status"] == "converted" and not row.get("customer_id"):
+            raise ValidationError(_("a converted lead needs its customer"), hint=_(
+                "give the customer's id in a customer_id column, or import the lead as new and run crm lead convert"))
 
     def apply(ctx: Context, lead: Any, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -74,6 +86,11 @@ def _lead_spec() -> Spec:
         if "phone" in values or "mobile" in values:
             lead.phone_key = phone_key(lead.mobile or lead.phone)
 
+    def customer_of(session: Session, actor: Actor, ref: str) -> Any:
+        from crmcli.services import customers
+
+        return customers.get(session, actor, ref)
+
     def export_row(lead: Any, extra: dict[str, Any]) -> dict[str, Any]:
         row = {c: getattr(lead, c) for c in _LEAD_EXPORT if c not in ("owner", "tags")}
         row["owner"] = extra["logins"].get(lead.owner_id) if lead.owner_id else "none"  # none: in a pool
@@ -82,16 +99,18 @@ def _lead_spec() -> Spec:
 
     return Spec(
         noun="lead", kind=leads.LEAD, listing=leads.LISTING,
-        fields=leads.TEXT_FIELDS + ("score", "status", "invalid_reason", "next_contact_at", "created_at"),
+        fields=leads.TEXT_FIELDS + ("score", "status", "invalid_reason", "next_contact_at", "created_at",
+                                    "converted_at"),
+        extras=("owner", "tags", "customer_id"), resolvers={"customer_id": customer_of},
         prepare=prepare, complete=complete, check_new=check_new, apply=apply,
         label=lambda row: f"{row['name']} ({row['company']})" if row.get("company") else row["name"],
         resolve_owner=leads.resolve_owner,
         dedupe={"email": DedupeKey("email_key", lambda row: row.get("email_key")),
                 "phone": DedupeKey("phone_key", lambda row: row.get("phone_key")),
                 "name": DedupeKey("name", lambda row: row.get("name"))},
-        read_only=("id", "updated_at", "last_followup_at", "converted_at", "customer_id", "contact_id",
+        read_only=("id", "updated_at", "last_followup_at", "contact_id",
                    "opportunity_id", "owned_since", "created_by", "email_key", "phone_key"),
-        not_updated=("status", "invalid_reason", "created_at"),
+        not_updated=("status", "invalid_reason", "created_at", "converted_at", "customer_id"),
         logged=leads.LOGGED,
         export_columns=_LEAD_EXPORT, export_row=export_row,
     )

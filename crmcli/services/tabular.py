@@ -147,6 +147,7 @@ class Reader:
     # -- CSV and TSV ---------------------------------------------------------------------
 
     def _open_csv(self) -> None:
+        """Read the header: a name that two columns share is refused (one of them would be lost)."""
         lines = self._text_lines()
         if self.format == "tsv":
             self._csv = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE, strict=False)
@@ -164,6 +165,18 @@ class Reader:
             raise ValidationError(_("{name} is empty").format(name=self.name),
                                   hint=_("give a file with a header line and at least one row"))
         self.header = [h.strip() for h in header]
+        seen: dict[str, int] = {}
+        for name in self.header:
+            if name:
+                seen[name] = seen.get(name, 0) + 1
+        twice = [name for name, n in seen.items() if n > 1]
+        if twice:
+            raise ValidationError(_("{name}: more than one column is named {columns}").format(
+                name=self.name, columns=", ".join(f"'{t}'" for t in twice)),
+                hint=_("rename one of them in the header, so that no column is silently lost"))
+        if "\x00" in "".join(self.header):
+            raise ValidationError(_("{name}, line {line}: {problem}").format(
+                name=self.name, line=1, problem=nul_problem(h for h in self.header if "\x00" in h)))
 
     def _csv_error(self, exc: Exception) -> ValidationError:
         return ValidationError(_("{name}, line {line}: {problem}").format(
@@ -173,6 +186,7 @@ class Reader:
         width = len(self.header or [])
         reader = self._csv
         unescape = self.format == "csv"  # CSV from crm or a spreadsheet: '=… is the text =…
+        header = self.header or []
         last = reader.line_num
         while True:
             try:
@@ -184,7 +198,12 @@ class Reader:
             start, last = last + 1, reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # a blank line is no row
-            if unescape and "\n'" in "\n" + "\n".join(fields):  # (one C-speed test per row)
+            joined = "\n" + "\n".join(fields)  # (one C-speed test per row for what is rare)
+            if "\x00" in joined:
+                yield Row(start, fields, nul_problem(header[i] if i < len(header) else str(i + 1)
+                                                     for i, f in enumerate(fields) if "\x00" in f))
+                continue
+            if unescape and "\n'" in joined:
                 fields = [formulas.unescape(f) for f in fields]
             if len(fields) != width:
                 yield Row(start, fields, _("it has {n} fields, the header has {width}").format(n=len(fields), width=width))
@@ -194,11 +213,15 @@ class Reader:
     # -- JSON lines and JSON -------------------------------------------------------------
 
     def _jsonl_rows(self) -> Iterator[Row]:
+        decode = _UNIQUE_KEYS.decode
         for number, line in enumerate(self._text_lines(), start=1):
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = decode(line)
+            except DuplicateKey as exc:
+                yield Row(number, line.rstrip("\r\n"), exc.problem)
+                continue
             except ValueError as exc:
                 yield Row(number, line.rstrip("\r\n"), _("not valid JSON: {problem}").format(
                     problem=getattr(exc, "msg", str(exc))))
@@ -210,6 +233,7 @@ class Reader:
 
     def _json_rows(self) -> Iterator[Row]:
         decoder = json.JSONDecoder()
+        unique = _UNIQUE_KEYS
         state = {"buf": self._first or "", "i": 0, "line": 1, "eof": False}
         self._first = ""
 
@@ -304,9 +328,14 @@ class Reader:
                 if skip_space() is None:
                     raise bad(_("the array is not closed"))
             first = False
+            problem = None
             while True:
                 try:
-                    value, end = decoder.raw_decode(state["buf"], state["i"])
+                    try:
+                        value, end = unique.raw_decode(state["buf"], state["i"])
+                    except DuplicateKey as exc:
+                        problem = exc.problem
+                        value, end = decoder.raw_decode(state["buf"], state["i"])
                     break
                 except json.JSONDecodeError as exc:
                     if exc.pos < len(state["buf"]) - 1 or not more():
@@ -315,7 +344,10 @@ class Reader:
             start = state["line"]
             state["line"] += state["buf"].count("\n", state["i"], end)
             state["i"] = end
-            yield Row(start, value) if isinstance(value, dict) else Row(start, value, _("not a JSON object"))
+            if problem is not None:
+                yield Row(start, value, problem)
+            else:
+                yield Row(start, value) if isinstance(value, dict) else Row(start, value, _("not a JSON object"))
 
     # -- the rest ------------------------------------------------------------------------
 
@@ -331,6 +363,34 @@ class Reader:
 
     def __iter__(self) -> Iterator[Row]:
         return self._rows
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names a key twice (json keeps the last silently: one value would be lost)."""
+
+    def __init__(self, key: str) -> None:
+        self.problem = _("the key '{key}' appears more than once in the object").format(key=key)
+        super().__init__(self.problem)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
+_UNIQUE_KEYS = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+
+
+def nul_problem(fields: Iterator[str] | list[str]) -> str:
+    """The reason a row with a NUL character is refused (PostgreSQL cannot store one; SQLite must not either)."""
+    names = ", ".join(dict.fromkeys(str(f).replace("\x00", "\\0") for f in fields))
+    return _("{fields}: text may not contain a NUL character (\\0)").format(fields=names)
 
 
 def guess_encoding(data: bytes, at: int = 0) -> str:

@@ -446,7 +446,7 @@ def test_an_unknown_mapped_field_stops_before_anything_is_written(crm, tmp_path,
     assert_refused(crm("lead", "import", path, "--map", "E-Mail=mail"), 6,
                    "crm: error: unknown field 'mail' in --map E-Mail=mail (hint: lead fields: name, company, title, "
                    "phone, mobile, email, website, address, region, industry, source, campaign, score, status, "
-                   "invalid_reason, next_contact_at, created_at, owner, tags; custom fields: crm field list lead)\n")
+                   "invalid_reason, next_contact_at, created_at, converted_at, owner, tags, customer_id; custom fields: crm field list lead)\n")
     assert_refused(crm("lead", "import", path, "--map", "Email=email"), 6,
                    f"crm: error: {path} has no column 'Email' (hint: its columns: Name, Company, Mobile, E-Mail, "
                    "Source, Notes)\n")
