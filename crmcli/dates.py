@@ -124,6 +124,8 @@ class Parsed:
 
 def _parse(text: str, tz: tzinfo, now: datetime | None) -> Parsed:
     """What ``text`` means, refused (exit 6) when unreadable or outside the date range."""
+    if not text.isprintable():  # a NUL or an escape: dateutil would skip it and read the rest
+        raise _bad_date(text)
     try:
         parsed = _read(text, tz, now)
         parsed.moment.astimezone(timezone.utc)  # an instant near datetime's ends may not convert

@@ -43,8 +43,8 @@ def list_(
             flt.record_id = as_id(rid)
     with r.transaction(write=False) as (s, me):
         tz = r.timezone()
-        flt.since = dates.parse_datetime(since, tz) if since else None
-        flt.until = dates.parse_due(until, tz) if until else None
+        flt.since = dates.parse_datetime(since, tz) if since is not None else None
+        flt.until = dates.parse_due(until, tz) if until is not None else None
         entries = audit.list_entries(s, me, flt)
     rows = [{"id": e.id, "at": e.at, "user": e.actor_login, "action": e.action,
              "record": f"{e.record_type}:{e.record_id}" if e.record_id is not None else e.record_type,

@@ -90,8 +90,8 @@ def list_(since: str = typer.Option("today", "--from", metavar="WHEN"),
     r = rt()
     with r.transaction(write=False) as (s, me):
         tz = r.timezone()
-        start = dates.parse_datetime(since, tz) if since else None
-        end = dates.parse_due(until, tz) if until else None
+        start = dates.parse_datetime(since, tz) if since is not None else None
+        end = dates.parse_due(until, tz) if until is not None else None
         rows = [v.row() for v in events.find(s, me, start, end, user=None if user == "all" else user,
                                              cancelled=cancelled, on=on, limit=limit)]
     r.out().rows([Column("id", "id", "right"), Column("start_at", _("start")), Column("end_at", _("end")),

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crmcli import clock
+from crmcli import clock, limits
 from crmcli.errors import Conflict, NotFound, ValidationError
 from crmcli.i18n import _
 from crmcli.services import audit
@@ -60,7 +60,7 @@ def add(session: Session, actor: Actor, record_type: str, name: str, type_: str,
     import re
 
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", name):
-        raise ValidationError(_("'{name}' is not a valid field name").format(name=name),
+        raise ValidationError(_("'{name}' is not a valid field name").format(name=limits.shown(name)),
                               hint=_("letters, digits and '_', starting with a letter"))
     if name.lower() in {r.lower() for r in reserved}:
         raise Conflict(_("'{name}' is already a built-in field of {type}").format(name=name, type=record_type))

@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crmcli import clock
+from crmcli import clock, limits
 from crmcli.errors import Conflict, PermissionDenied, ValidationError
 from crmcli.i18n import _
 from crmcli.services import audit, departments, lookup, roles
@@ -69,7 +69,7 @@ def check_login(login: str) -> str:
     login = (login or "").strip()
     if not LOGIN_PATTERN.match(login):
         raise ValidationError(
-            _("'{login}' is not a valid login").format(login=login),
+            _("'{login}' is not a valid login").format(login=limits.shown(login)),
             hint=_("a login starts with a letter and has only letters, digits, '.', '_' or '-' (at most 64)"),
         )
     return login
