@@ -19,7 +19,7 @@ from crmcli.store.models.audit import AuditLog
 from crmcli.store.models.org import Department, Role, RoleDepartment, RolePermission, TeamMember, User, UserRole
 from crmcli.store.models.records import Contact, Customer, CustomField, FollowUp, Lead, Tag
 
-AREAS = ("pool", "pipeline", "schedule", "contracts")
+AREAS = ("pool", "pipeline", "schedule", "contracts", "io")
 
 
 def load_all() -> None:
