@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from crmcli import clock
 from crmcli.errors import Conflict, ValidationError
 from crmcli.i18n import N_, _
-from crmcli.services import audit, customers, records
+from crmcli.services import audit, customers, locking, records
 from crmcli.services.access import Actor, require
 from crmcli.services.normalise import default_region, email_key, phone_key
 from crmcli.store.models import Contact, Customer, FollowUp, Lead, Tag, TeamMember
@@ -118,10 +118,11 @@ def merge(session: Session, actor: Actor, keep_ref: Any, drop_ref: Any, *, prefe
     require(actor, "customer.merge")
     if prefer is not None and prefer not in PREFER:
         raise ValidationError(_("--prefer takes keep or drop, not '{value}'").format(value=prefer))
-    keep = customers.get(session, actor, keep_ref, "merge")
-    drop = customers.get(session, actor, drop_ref, "merge")
-    if keep.id == drop.id:
+    # both rows locked in id order (a merge of 3 into 7 and one of 7 into 3 queue, not deadlock)
+    both = locking.lock_batch(session, [keep_ref, drop_ref], lambda ref: customers.get(session, actor, ref, "merge"))
+    if len(both) == 1:
         raise ValidationError(_("a customer cannot be merged into itself"))
+    keep, drop = both
     take, conflicts = plan(keep, drop)
     result = MergeResult(keep, drop, conflicts, dry_run=dry_run, prefer=prefer)
     if conflicts and prefer is None and not dry_run:
