@@ -27,13 +27,17 @@ def install(app: typer.Typer, noun: str) -> None:
     @app.command("import", help=_(
         "Import {noun} records from a CSV, TSV, JSONL or JSON file (or - for stdin).\n\n"
         "Columns named like a field or custom field map themselves; --map maps others. Every row is "
-        "checked as '{noun} add' would; a bad row stops the import with nothing written (--on-error "
-        "skip: it is rejected, with its line and reason, into --rejects FILE or onto stderr). "
-        "--dedupe-by finds rows that match an existing record or an earlier row. The report counts "
-        "rows inserted, updated, skipped as duplicates and rejected.\n\n"
+        "checked as '{noun} add' would; a bad row stops the import (--on-error skip: it is rejected, "
+        "with its line and reason, into --rejects FILE or onto stderr). --dedupe-by finds rows that "
+        "match an existing record or an earlier row. The report counts rows inserted, updated, skipped "
+        "as duplicates and rejected.\n\n"
+        "A big file is committed every 50,000 rows, so others can write meanwhile: a file stopped by a "
+        "bad row or Ctrl-C keeps the chunks already committed, and --resume continues it; --atomic "
+        "writes all or nothing.\n\n"
         "Examples:\n\n  crm {noun} import contacts.csv --map 'E-mail Address=email' --dedupe-by email\n\n"
         "  crm {noun} import export.csv --encoding gb18030 --on-error skip --rejects bad.csv\n\n"
-        "  crm {noun} import new.jsonl --dedupe-by email,phone --on-duplicate update --dry-run").format(noun=noun))
+        "  crm {noun} import new.jsonl --dedupe-by email,phone --on-duplicate update --dry-run\n\n"
+        "  crm {noun} import million.csv --resume").format(noun=noun))
     def import_(
         file: str = typer.Argument(..., metavar="FILE|-", help=_("The file to read, or - for stdin.")),
         map_: Optional[List[str]] = typer.Option(None, "--map", metavar="COLUMN=FIELD", help=_(
@@ -56,9 +60,14 @@ def install(app: typer.Typer, noun: str) -> None:
             "Add this tag to every imported record (repeatable).")),
         dry_run: bool = typer.Option(False, "--dry-run", help=_(
             "Check everything and report, but write nothing.")),
+        atomic: bool = typer.Option(False, "--atomic", help=_(
+            "All or nothing in one transaction (default: commit every 50,000 rows, so others can write "
+            "meanwhile).")),
+        resume: bool = typer.Option(False, "--resume", help=_(
+            "Continue an interrupted import of the same, unchanged file after its last committed rows.")),
     ) -> None:
         _import(noun, file, map_ or [], dedupe_by, on_duplicate, on_error, rejects, encoding, input_format,
-                owner, tag or [], dry_run)
+                owner, tag or [], dry_run, atomic, resume)
 
     @app.command("export", help=_(
         "Export {noun} records to CSV, TSV, JSONL or JSON, with the filters of '{noun} list'.\n\n"
@@ -139,16 +148,22 @@ class _Progress:
 
 def _import(noun: str, file: str, maps: list[str], dedupe_by: list[str] | None, on_duplicate: str, on_error: str,
             rejects_path: str | None, encoding: str, input_format: str | None, owner: str | None, tags: list[str],
-            dry_run: bool) -> None:
+            dry_run: bool, atomic: bool = False, resume: bool = False) -> None:
+    from crmcli import interrupts
+    from crmcli.errors import UsageError
     from crmcli.safe_write import SafeFile, write_error
-    from crmcli.services import importer, recordio, tabular
+    from crmcli.services import import_runs, importer, recordio, tabular
 
     r = rt()
+    if resume and (atomic or dry_run):
+        raise UsageError(_("--resume goes with neither --atomic nor --dry-run"))
     spec = recordio.spec_for(noun)
     fmt = tabular.format_of(file, input_format)
     tabular.check_encoding(encoding)
     stream, name, size = _open_input(file)
     rejects_file = None
+    run_id: int | None = None
+    committed: dict[str, Any] = {"rows": 0, "report": None}  # as of the last chunk's commit
     progress = _Progress(file != "-" and sys.stderr.isatty() and not r.quiet, os.path.basename(name))
     try:
         with r.transaction() as (s, me):
@@ -165,31 +180,87 @@ def _import(noun: str, file: str, maps: list[str], dedupe_by: list[str] | None, 
                     r.message(_("line {line} rejected: {reason}").format(line=row.line, reason=reason))
 
             opts = importer.ImportOptions(maps=maps, dedupe_by=dedupe_by, on_duplicate=on_duplicate.strip().lower(),
-                                          on_error=on_error.strip().lower(), dry_run=dry_run, owner=owner, tags=tags)
-            report = importer.run(s, me, spec, reader, opts, r.timezone(), on_reject, progress.update)
+                                          on_error=on_error.strip().lower(), dry_run=dry_run, owner=owner, tags=tags,
+                                          chunk_rows=None if atomic or dry_run else importer.CHUNK_ROWS)
+            start = None
+            if dry_run:
+                run_id = None
+            elif resume:
+                run = import_runs.resumable(s, me, noun, file)
+                run_id, opts.skip_rows = run.id, run.rows_read
+                start = importer.Report(file=name, format=reader.format, read=run.rows_read,
+                                        inserted=run.rows_inserted, updated=run.rows_updated,
+                                        skipped=run.rows_skipped, rejected=run.rows_rejected,
+                                        first_id=run.first_id, last_id=run.last_id)
+                committed["rows"] = run.rows_read
+            else:
+                run_id = import_runs.start(s, me, noun, file, {
+                    "map": maps, "dedupe_by": dedupe_by, "on_duplicate": on_duplicate, "on_error": on_error,
+                    "encoding": encoding, "input_format": reader.format, "owner": owner, "tags": tags,
+                    "atomic": atomic, "rejects": rejects_path}).id
+
+            def on_commit(report: Any) -> None:
+                """A chunk is complete: its rows and the run's counts are committed together."""
+                import_runs.update(import_runs.get(s, run_id), report)
+                with interrupts.deferred():
+                    s.commit()
+                    committed["rows"], committed["report"] = report.read, report
+                    r.mark_committed(_interrupted_note(report.read, report.read))
+
+            def on_progress(done: int, total: int | None) -> None:
+                progress.update(done, total)
+                if committed["report"] is not None:  # what Ctrl-C would say now
+                    r.mark_committed(_interrupted_note(committed["report"].read, committed["rows"]))
+
+            report = importer.run(s, me, spec, reader, opts, r.timezone(), on_reject, on_progress,
+                                  on_commit=on_commit if run_id is not None else None, start=start)
+            if run_id is not None:
+                import_runs.update(import_runs.get(s, run_id), report, "done")
     except OSError as exc:  # the rejects file could not be written (no space …)
+        _close_run(run_id, committed, "failed")
         if rejects_file is None:
             raise
         rejects_file.discard()
         rejects_file = None
         raise write_error(rejects_path or "-", exc) from None
+    except BaseException as exc:
+        _close_run(run_id, committed, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
     finally:
         progress.close()
         if rejects_file is not None:  # also when the import stopped: the rejects say why
             rejects_file.commit()
         if stream is not sys.stdin and hasattr(stream, "close") and file != "-":
             stream.close()
-    _report(report, rejects_path)
+    _report(report, rejects_path, run_id)
 
 
-def _report(report: Any, rejects_path: str | None) -> None:
+def _interrupted_note(read: int, committed: int) -> str:
+    return _("after {read} rows; {committed} rows were committed; run the same command with --resume to "
+             "continue").format(read=f"{read:,}", committed=f"{committed:,}")
+
+
+def _close_run(run_id: int | None, committed: dict[str, Any], status: str) -> None:
+    """The import stopped after some chunks were committed: its run row says so (in a transaction of its own)."""
+    if run_id is None or committed["report"] is None and not committed["rows"]:
+        return  # nothing was committed: the run row went with the rollback
+    from crmcli.services import import_runs
+
+    try:
+        with rt().transaction() as (s, _me):
+            import_runs.mark(s, run_id, status)
+    except Exception:  # noqa: BLE001  (the import's own error is what the user must see)
+        pass
+
+
+def _report(report: Any, rejects_path: str | None, import_id: int | None = None) -> None:
     r = rt()
     data = {"file": report.file, "format": report.format, "read": report.read, "inserted": report.inserted,
             "updated": report.updated, "skipped": report.skipped, "rejected": report.rejected,
             "dry_run": report.dry_run, "dedupe_by": report.dedupe_by, "columns": report.columns,
             "ignored": report.ignored, "rejects": rejects_path if report.rejected else None,
             "first_id": report.first_id if not report.dry_run else None,
-            "last_id": report.last_id if not report.dry_run else None}
+            "last_id": report.last_id if not report.dry_run else None, "import_id": import_id}
     fields = [("read", _("rows read"), report.read), ("inserted", _("rows inserted"), report.inserted),
               ("updated", _("rows updated"), report.updated), ("skipped", _("skipped as duplicate"), report.skipped),
               ("rejected", _("rejected"), report.rejected)]

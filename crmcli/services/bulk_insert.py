@@ -34,8 +34,7 @@ class BulkWriter:
 
         self.session = session
         self.table = table
-        self.connection = session.connection()
-        self.dialect = self.connection.dialect.name
+        self.dialect = session.connection().dialect.name
         self.names = [c.name for c in table.columns]  # the primary key first
         self.times = [c.name for c in table.columns if isinstance(c.type, UTCDateTime)]
         self.jsons = [c.name for c in table.columns if isinstance(c.type, JSONText)]
@@ -50,7 +49,8 @@ class BulkWriter:
 
     @property
     def _raw(self) -> Any:
-        return self.connection.connection.driver_connection
+        """The driver's connection of the session's current transaction (a new one after each chunk's commit)."""
+        return self.session.connection().connection.driver_connection
 
     def reserve(self, n: int) -> list[int]:
         """Ids for the next ``n`` rows (uses the session: call it while no write job runs)."""
@@ -133,6 +133,14 @@ class BulkWriter:
 
             search.fill(self._raw, self.table.name, self.indexed_upto + 1, self.next_id - 1)
             self.indexed_upto = self.next_id - 1
+
+    def checkpoint(self) -> None:
+        """Before a commit in the middle of a load (a chunked import): the load so far is indexed and the
+        trigger and cache are back, so the commit leaves the table as any other writer expects; the next
+        :meth:`reserve` starts over (on SQLite it reads the largest id again: others may have inserted)."""
+        self.finish(True)
+        self.next_id = None
+        self.indexed_upto = None
 
     def finish(self, completed: bool = True) -> None:
         """Index what is pending, put the insert trigger back (inside the transaction, before commit), and

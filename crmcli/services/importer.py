@@ -24,9 +24,15 @@ How a file goes in
   operation-log rows: one ``<noun>.import`` row per inserted record (who, when, the command
   line, and ``FILE:LINE`` as the reason) — see :mod:`crmcli.services.bulk_insert`.
   Updates go through the ORM (they are few, and each logs its before/after diff).
-* The whole import is one transaction: ``--on-error abort`` and any file-level problem
-  (encoding, broken quoting) leave the database as it was.  ``--dry-run`` does all of it and
-  rolls back, so its report is exactly what the import would do.
+* An import commits in chunks of about :data:`CHUNK_ROWS` rows (the caller's ``on_commit``
+  commits — services never do — after a batch that completes a chunk), so a long import lets
+  other writers in between chunks instead of holding SQLite's write lock for a minute.  A
+  smaller file is one transaction, as is ``--atomic`` (``chunk_rows=None``): then
+  ``--on-error abort`` and any file-level problem (encoding, broken quoting) leave the database
+  as it was.  After a committed chunk they keep what was committed, and the error says so;
+  ``skip_rows`` (``--resume``) continues after the rows an earlier run had committed.
+  ``--dry-run`` does all of it in one transaction and rolls back, so its report is exactly
+  what the import would do.
 
 SQLite keeps its full-text index (FTS5, trigram) in step with triggers, which cost more
 than the insert itself when rows arrive one by one.  During an import the insert trigger is
@@ -59,6 +65,7 @@ from crmcli.services.bulk_insert import BulkWriter
 from crmcli.services.tabular import Reader, Row
 
 BATCH = 5000
+CHUNK_ROWS = 50_000  # rows per commit of a chunked import (a multiple of BATCH: chunks end with a batch)
 ON_DUPLICATE = ("skip", "update", "error")
 ON_ERROR = ("abort", "skip")
 
@@ -109,6 +116,8 @@ class ImportOptions:
     dry_run: bool = False
     owner: str | None = None  # owner of rows without an owner column (default: me)
     tags: list[str] = field(default_factory=list)  # tags added to every imported record
+    chunk_rows: int | None = CHUNK_ROWS  # commit after about this many rows (None: one transaction, --atomic)
+    skip_rows: int = 0  # --resume: rows an earlier run already read and committed
 
 
 @dataclass
@@ -337,6 +346,8 @@ class Importer:
         self._held: list[tuple[Row, str, bool]] = []  # rejects of the current batch: (row, reason, conflict)
         self.required_custom = any(d.required for d in self.defs.values())
         self._sqlite = session.get_bind().dialect.name == "sqlite"
+        self.on_commit: Callable[[Report], None] | None = None
+        self._committed_read = opts.skip_rows  # rows read as of the last commit
 
     # -- checks before reading ----------------------------------------------------------------
 
@@ -506,6 +517,14 @@ class Importer:
         batch: list[_Pending] = []
         completed = False
         self._writer = BulkWriter(self.session, spec.kind.model.__table__)
+        if self.opts.skip_rows:  # --resume: the rows an earlier run committed are read past, not checked again
+            from itertools import islice
+
+            rows = iter(self.reader)
+            skipped = sum(1 for _row in islice(rows, self.opts.skip_rows))
+            if skipped < self.opts.skip_rows:
+                raise ValidationError(_("{name} has only {n} rows; the import to resume had read {m}").format(
+                    name=self.reader.name, n=skipped, m=self.opts.skip_rows))
         try:
             for row, given, custom, owner, tags, extra in self._rows(mapping):
                 self.report.read += 1
@@ -552,9 +571,13 @@ class Importer:
                 self.on_reject(row, reason)
             if self.opts.on_error == "abort":
                 error = Conflict if conflict else ValidationError
+                if self._committed_read:
+                    hint = _("the {n} rows before it were committed; import the rest with --on-error skip, or fix "
+                             "the row and import again with --dedupe-by").format(n=self._committed_read)
+                else:
+                    hint = _("nothing was imported; fix the row, or add --on-error skip to import the other rows")
                 raise error(_("{name}, line {line}: {reason}").format(
-                    name=self.reader.name, line=row.line, reason=reason),
-                    hint=_("nothing was imported; fix the row, or add --on-error skip to import the other rows"))
+                    name=self.reader.name, line=row.line, reason=reason), hint=hint)
 
     def _complete(self, item: _Pending) -> dict[str, Any]:
         """The row's values as stored (derived columns and dedupe keys included); rules of any row."""
@@ -611,11 +634,23 @@ class Importer:
         return found
 
     def _flush(self, batch: list[_Pending]) -> None:
-        """Dedupe, insert and update one batch; then the rejects held so far come out, in line order."""
+        """Dedupe, insert and update one batch; then the rejects held so far come out, in line order; and when
+        a chunk is complete, it is committed (every row read so far is written or rejected by now)."""
         if batch:
             self._dedupe_and_write(batch)
         self._emit_rejects()
+        chunk = self.opts.chunk_rows
+        if chunk and self.on_commit is not None and not self.opts.dry_run \
+                and self.report.read - self._committed_read >= chunk:
+            self._writer.checkpoint()
+            self.on_commit(self.report)
+            self._committed_read = self.report.read
         self._progress()
+
+    @property
+    def committed_rows(self) -> int:
+        """Rows (read) that a chunk's commit has made permanent, this run or the run it resumes."""
+        return self._committed_read
 
     def _dedupe_and_write(self, batch: list[_Pending]) -> None:
         report, opts, hold = self.report, self.opts, self._held.append
@@ -825,6 +860,17 @@ def _json_text(value: Any) -> str:
 
 def run(session: Session, actor: Actor, spec: Spec, reader: Reader, opts: ImportOptions, tz: tzinfo,
         on_reject: Callable[[Row, str], None] | None = None,
-        on_progress: Callable[[int, int | None], None] | None = None) -> Report:
-    """Import ``reader``'s rows as ``spec.noun`` records; see the module docstring."""
-    return Importer(session, actor, spec, reader, opts, tz, on_reject, on_progress).run()
+        on_progress: Callable[[int, int | None], None] | None = None,
+        on_commit: Callable[[Report], None] | None = None, start: Report | None = None) -> Report:
+    """Import ``reader``'s rows as ``spec.noun`` records; see the module docstring.
+
+    ``on_commit(report)`` commits the session (the command's job) each time a chunk is complete;
+    without it the import is one transaction.  ``start`` carries the counts of the run a
+    ``--resume`` continues (its ``read`` equals ``opts.skip_rows``).
+    """
+    importer = Importer(session, actor, spec, reader, opts, tz, on_reject, on_progress)
+    importer.on_commit = on_commit
+    if start is not None:
+        for name in ("read", "inserted", "updated", "skipped", "rejected", "first_id", "last_id"):
+            setattr(importer.report, name, getattr(start, name))
+    return importer.run()
