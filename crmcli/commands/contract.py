@@ -69,8 +69,10 @@ def _show(session, detail) -> None:
               "paid": money.plain(p.paid, cur), "unpaid": money.plain(p.amount - p.paid, cur), "status": p.status,
               "method": p.method, "remind_days": p.remind_days} for p in detail.plans]
     seqs = {p.id: p.seq for p in detail.plans}
+    reversed_by = {p.reverses_id: p.id for p in detail.payments if p.reverses_id is not None}
     payments = [{"id": p.id, "paid_on": p.paid_on, "amount": money.plain(p.amount, cur), "plan": seqs.get(p.plan_id),
-                 "allocation": p.allocation or {}, "method": p.method, "forced": p.forced, "note": p.note}
+                 "allocation": p.allocation or {}, "method": p.method, "forced": p.forced, "note": p.note,
+                 "reverses": p.reverses_id, "reversed_by": reversed_by.get(p.id), "reason": p.reason}
                 for p in detail.payments]
     invoices = [{"id": i.id, "number": i.number, "issued_on": i.issued_on, "amount": money.plain(i.amount, cur),
                  "buyer_name": i.buyer_name, "buyer_tax_id": i.buyer_tax_id} for i in detail.invoices]
@@ -120,9 +122,12 @@ def _show(session, detail) -> None:
                   Column("method", _("method"))], plans)
     if payments:
         out.section(_("Payments"))
-        out.rows([Column("id", "id", "right"), Column("paid_on", _("date")), Column("amount", _("amount"), "right"),
-                  Column("plan", _("plan"), "right"), Column("method", _("method")), Column("note", _("note"))],
-                 payments)
+        columns = [Column("id", "id", "right"), Column("paid_on", _("date")), Column("amount", _("amount"), "right"),
+                   Column("plan", _("plan"), "right"), Column("method", _("method")), Column("note", _("note"))]
+        if reversed_by:  # a reversal shows what it reverses and why (its reason in the note column)
+            columns.insert(4, Column("reverses", _("reverses"), "right"))
+            payments = [dict(p, note=p["reason"] or p["note"]) for p in payments]
+        out.rows(columns, payments)
     if invoices:
         out.section(_("Invoices"))
         out.rows([Column("number", _("number")), Column("issued_on", _("date")),
@@ -284,19 +289,38 @@ def transfer(ids: List[str] = typer.Argument(..., metavar="IDS..."),
     rt().message(_("{n} contracts now belong to {login}.").format(n=len(moved), login=to))
 
 
-@app.command("pay", help=_("Record a payment (回款) on an approved or active contract; more than is owed needs "
-                           "--force.\n\nExample: crm contract pay HT-2026-0001 --amount 5000 --plan 1 --method transfer"))
-def pay(contract: str = typer.Argument(..., help=_("Contract id or number.")),
-        amount: str = typer.Option(..., "--amount"),
+@app.command("pay", help=_("Record a payment (回款) on an approved or active contract, or reverse one.\n\n"
+                           "More than is owed needs --force (payment.force), and even then the payments may total "
+                           "at most twice the contract amount. A mistaken payment is never deleted: --reverse "
+                           "records a reversing entry with a reason.\n\n"
+                           "Examples:\n\n  crm contract pay HT-2026-0001 --amount 5000 --plan 1 --method transfer\n\n"
+                           "  crm contract pay --reverse 12 --reason 'entered twice'"))
+def pay(contract: str = typer.Argument(None, help=_("Contract id or number (optional with --reverse).")),
+        amount: str = typer.Option(None, "--amount", help=_("The amount received.")),
         date: str = typer.Option(None, "--date", metavar="DATE", help=_("When it was received (default today).")),
         method: str = typer.Option(None, "--method", help=_("transfer, cash, cheque, card …")),
         plan: int = typer.Option(None, "--plan", metavar="N", min=1, max=1_000_000, help=_("The instalment it pays.")),
         note: str = typer.Option(None, "--note"),
         force: bool = typer.Option(False, "--force", help=_("Accept more than is owed (payment.force)."), show_default=False),
         complete_: bool = typer.Option(False, "--complete", help=_("Complete the contract when this pays it all."),
-                                       show_default=False)) -> None:
+                                       show_default=False),
+        reverse: str = typer.Option(None, "--reverse", metavar="PAYMENT",
+                                    help=_("Reverse this payment (its id in crm contract show) instead.")),
+        reason: str = typer.Option(None, "--reason", help=_("Why the payment is reversed (with --reverse).")),
+        ) -> None:
+    from crmcli.errors import UsageError
     from crmcli.services import money, payments
 
+    if reverse is not None:
+        if amount is not None or method or plan is not None or note is not None or force or complete_:
+            raise UsageError(_("--reverse takes only --reason and --date"))
+        _reverse(contract, reverse, reason, parse_day(date))
+        return
+    if reason is not None:
+        raise UsageError(_("--reason is for --reverse; a payment takes --note"))
+    if contract is None or amount is None:
+        raise UsageError(_("a payment needs a contract and --amount"),
+                         hint=_("crm contract pay HT-2026-0001 --amount 5000"))
     with rt().transaction() as (s, me):
         payment, found = payments.pay(s, me, contract, amount, paid_on=parse_day(date), method=method, plan=plan,
                                       note=note, force=force, complete=complete_)
@@ -311,6 +335,23 @@ def pay(contract: str = typer.Argument(..., help=_("Contract id or number.")),
     rt().message(message)
     if status == "completed":
         rt().message(_("Contract {number} is completed.").format(number=found.number))
+
+
+def _reverse(contract, payment_ref, reason, on) -> None:
+    from crmcli.services import money, payments
+
+    with rt().transaction() as (s, me):
+        entry, found, reopened = payments.reverse(s, me, payment_ref, reason, ref=contract, on=on)
+        cur = found.currency
+        message = _("Payment {id} reverses payment {of}: {amount} on {number}; still owed {owed}.").format(
+            id=entry.id, of=entry.reverses_id, amount=money.fmt(entry.amount, cur), number=found.number,
+            owed=money.fmt(found.amount - found.paid, cur))
+        entry_id, number = entry.id, found.number
+    if rt().output_format() == "ids":
+        rt().out().rows([], [{"id": entry_id}])
+    rt().message(message)
+    if reopened:
+        rt().message(_("Contract {number} is active again.").format(number=number))
 
 
 @app.command("numbering", help=_("Show or set the contract number pattern ({year}, {seq:04d}).\n\n"

@@ -32,7 +32,7 @@ from crmcli import clock, limits
 from crmcli.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import approvals, audit, money, numbering, records, users
-from crmcli.services.access import Actor, Kind, register_kind, require
+from crmcli.services.access import Actor, Kind, can_change, register_kind, require
 from crmcli.services.filters import Listing, ListOptions, Page, select_page
 from crmcli.store.models import Contact, Customer, User
 from crmcli.store.models.contracts import Contract, ContractItem, Invoice, Payment, ReceivablePlan
@@ -136,12 +136,9 @@ def _contact_of(session: Session, actor: Actor, customer_id: int, ref: str | Non
 def _opportunity_of(session: Session, actor: Actor, customer_id: int, ref: str | None) -> int | None:
     if ref is None or not str(ref).strip():
         return None
-    from crmcli.store.models.pipeline import Opportunity
+    from crmcli.services import opportunities
 
-    text = str(ref).strip().lstrip("#")
-    found = session.get(Opportunity, int(text)) if text.isdigit() else None
-    if found is None:
-        raise NotFound(_("no opportunity {ref}").format(ref=ref))
+    found = opportunities.get(session, actor, ref, "view")  # one the actor cannot see reads as not found
     if found.customer_id != customer_id:
         raise ValidationError(_("opportunity {id} is not this contract's customer's").format(id=found.id))
     return found.id
@@ -169,8 +166,7 @@ def add(session: Session, actor: Actor, *, customer: str, title: str | None = No
     require(actor, "contract.create")
     from crmcli.services import customers
 
-    target = customers.get(session, actor, customer, "view")
-    customers.ensure_unmerged(target)
+    target = customers.writable(session, actor, customer)  # a read-only team member does not sell for the owner
     currency = money.check_currency(currency or money.DEFAULT_CURRENCY)
     lines = list(parsed_items or []) + [parse_item(session, text, currency) for text in items or []]
     total = _amount(lines, amount, currency)
@@ -220,6 +216,18 @@ def _put_items(session: Session, contract: Contract, lines: list[ItemValues]) ->
 def get(session: Session, actor: Actor, ref: Any, verb: str = "view") -> Contract:
     """A contract by id or number, within the actor's scope."""
     return records.get(session, actor, CONTRACT, ref, verb, by_name=lambda t: Contract.number == t)
+
+
+def writable(session: Session, actor: Actor, ref: Any) -> Contract:
+    """A contract something is recorded against (a payment, its reversal, an invoice): visible, and
+    changeable by the actor — its owner, someone whose scope covers the owner, or a read-write member
+    of its customer's team.  A read-only team member may look, not record money.  The operation's
+    own permission (``payment.create``, ``invoice.create``) is the caller's to require."""
+    contract = get(session, actor, ref, "view")
+    if not can_change(session, actor, CONTRACT, contract):
+        raise PermissionDenied(_("{login} may see but not change contract {label}").format(
+            login=actor.login, label=label(contract)), hint=_("ask the owner for write access to the team"))
+    return contract
 
 
 def lock(session: Session, contract: Contract) -> Contract:
@@ -367,6 +375,12 @@ def activate(session: Session, actor: Actor, ref: Any, signed: date | None = Non
     _move(session, actor, contract, "active", "contract.activate", extra=extra)
     mark_deal(session, actor, contract.customer_id)
     return contract
+
+
+def reopen(session: Session, actor: Actor, contract: Contract, reason: str) -> None:
+    """A completed contract that is owed money again (a payment was reversed) is active again."""
+    contract.closed_at = None
+    _move(session, actor, contract, "active", "contract.status", reason=reason)
 
 
 def complete(session: Session, actor: Actor, contract: Contract, action: str = "contract.complete") -> None:
@@ -557,7 +571,7 @@ def _customer_payments(session: Session, actor: Actor, customer_id: int) -> list
                            .where(Contract.customer_id == customer_id, visible_clause(actor, CONTRACT))
                            .order_by(Payment.paid_on, Payment.id)).all()
     return [{"id": p.id, "contract": c.number, "paid_on": p.paid_on, "amount": money.plain(p.amount, c.currency),
-             "currency": c.currency, "method": p.method} for p, c in rows]
+             "currency": c.currency, "method": p.method, "reverses": p.reverses_id} for p, c in rows]
 
 
 def _transfer_with_customer(session: Session, actor: Actor, customer_ids: list[int], owner_id: int) -> int:

@@ -4,7 +4,8 @@ Registered with :func:`crmcli.services.demo.add_step` as ``contracts`` (after ``
 change goes through the ordinary services acting as the person who would do it (the owner adds
 and submits, the manager and finance approve, finance records payments and invoices), so it is
 checked and logged as from the command line.  Dates are relative to ``CRM_NOW``: one instalment
-is overdue, one contract ends within 30 days, one waits for its manager's approval.
+is overdue, one contract ends within 30 days, one waits for its manager's approval, and one
+payment entered twice is reversed with its reason (``crm contract show`` lists the reversal).
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ def _step(session: Session, actor: Actor, state: demo.Demo) -> None:
             payments.pay(session, finance, made.id, share, paid_on=signed + timedelta(days=10), method="transfer",
                          plan=1)
             state.count("payments")
+            if outcome == "active" and code == "CNY":  # finance enters the same receipt twice and reverses it
+                twice = payments.pay(session, finance, made.id, share, paid_on=signed + timedelta(days=10),
+                                     method="transfer")[0]
+                payments.reverse(session, finance, twice.id, "重复录入：同一笔银行回单录了两次",
+                                 on=signed + timedelta(days=11))
+                state.count("payments", 2)
         invoices.add(session, finance, made.id, amount=made.paid, number=f"DEMO{made.id:06d}",
                      issued_on=signed + timedelta(days=12), buyer_name=buyer.name)
 

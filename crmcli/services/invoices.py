@@ -39,7 +39,7 @@ def check_tax_id(value: str | None) -> str | None:
 def add(session: Session, actor: Actor, ref: Any, *, amount: Any, number: str, issued_on: date | None = None,
         buyer_name: str | None = None, buyer_tax_id: str | None = None, note: str | None = None) -> Invoice:
     require(actor, "invoice.create")
-    contract = contracts.lock(session, contracts.get(session, actor, ref, "view"))
+    contract = contracts.lock(session, contracts.writable(session, actor, ref))  # a change: write access
     if contract.status not in INVOICEABLE:
         raise ValidationError(_("contract {number} is {status}: invoices only on an approved, active or completed "
                                 "contract").format(number=contract.number,

@@ -517,7 +517,7 @@ def test_the_demo_has_contracts_in_every_state(crm, monkeypatch):
     (("invoice", "add", "1", "--amount", "10", "--number", "X1"), 6,
      "crm: error: contract HT-2026-0001 is draft: invoices only on an approved, active or completed contract\n"),
     (("plan", "add", "1", "--amount", "10", "--due", "2026-12-01", "--remind", "soon"), 6,
-     "crm: error: cannot read the duration 'soon' (hint: for example 30min, 12h, 7d, 2w or 1mo)\n"),
+     "crm: error: cannot read the duration 'soon' (hint: for example 30m, 12h, 7d, 2w or 1mo (m is minutes, mo months))\n"),
     (("plan", "add", "1", "--amount", "0", "--due", "2026-12-01"), 6,
      "crm: error: the amount must be more than zero: 0\n"),
     (("activate", "1"), 6, "crm: error: contract HT-2026-0001 is draft: it cannot be activated\n"),
@@ -532,3 +532,157 @@ def test_more_bad_input(crm, session, acme, args, code, err):
     before = snapshot(session)
     assert_refused(crm("contract", *args), code, err)
     assert snapshot(session) == before
+
+
+# --- write access, reversals, the --force ceiling (issue 11) ----------------------------------------
+
+
+@pytest.fixture
+def shared(crm, acme):
+    """rep2's active contract on rep2's customer Theirs; rep is on that customer's team with read access,
+    rep3 with write access (sales reps: scope 'self', payment.create, no payment.force)."""
+    ok(crm("role", "grant", "sales_rep", "invoice.create"))
+    for login in ("rep", "rep2", "rep3"):
+        ok(crm("user", "add", login, "--role", "sales_rep"))
+    theirs = customer(crm, "Theirs", user="rep2")
+    ok(crm("customer", "team", "add", theirs, "rep", "--access", "read", user="rep2"))
+    ok(crm("customer", "team", "add", theirs, "rep3", "--access", "write", user="rep2"))
+    made = contract(crm, "--amount", "1000", customer_ref=str(theirs), user="rep2")
+    ok(crm("contract", "submit", made["id"], user="rep2"))
+    ok(crm("contract", "activate", made["id"], user="rep2"))
+    return made
+
+
+def test_a_read_only_team_member_may_look_but_not_record_money(crm, session, shared):
+    """Every write in the contracts area loads the contract for writing: pay, reverse, invoice, plans,
+    edit, lifecycle, and adding a contract to the customer."""
+    cid = shared["id"]
+    assert ok(crm("contract", "show", cid, "--json", user="rep")).json()["number"] == "HT-2026-0001"
+    ok(crm("contract", "pay", cid, "--amount", "100", user="admin"))
+    before = snapshot(session)
+    denied = "crm: error: rep may see but not change contract HT-2026-0001 Theirs (hint: ask the owner for write " \
+             "access to the team)\n"
+    for args in (("pay", cid, "--amount", "10"), ("pay", "--reverse", "1", "--reason", "x"),
+                 ("pay", cid, "--reverse", "1", "--reason", "x"),
+                 ("invoice", "add", cid, "--amount", "10", "--number", "R1")):
+        assert_refused(crm("contract", *args, user="rep"), 4, denied)
+    for args in (("plan", "add", cid, "--amount", "10", "--due", "2026-12-01"), ("terminate", cid, "--reason", "x"),
+                 ("complete", cid)):
+        assert_refused(crm("contract", *args, user="rep"), 4, "crm: error: rep may see but not change contract",
+                       exact=False)
+    assert_refused(crm("contract", "add", "--customer", "Theirs", "--amount", "5", user="rep"), 4,
+                   "crm: error: rep may see but not change customer Theirs (hint: ask the owner for write access to "
+                   "the team)\n")
+    assert snapshot(session) == before
+    # a read-write member records money
+    ok(crm("contract", "pay", cid, "--amount", "10", user="rep3"))
+    ok(crm("contract", "invoice", "add", cid, "--amount", "10", "--number", "W1", user="rep3"))
+    ok(crm("contract", "pay", "--reverse", "2", "--reason", "wrong contract", user="rep3"))
+
+
+def test_reverse_a_payment(crm, session, acme):
+    made = active(crm, "--end", "2026-11-01", amount="1000")
+    ok(crm("contract", "plan", "add", made["id"], "--amount", "400", "--due", "2026-12-01"))
+    ok(crm("contract", "plan", "add", made["id"], "--amount", "600", "--due", "2027-01-01"))
+    ok(crm("contract", "pay", made["id"], "--amount", "500", "--method", "transfer", "--date", "2026-11-18"))
+    ok(crm("contract", "pay", made["id"], "--amount", "500"))
+    assert row(session, made["id"]).status == "completed"  # the end has passed
+    result = ok(crm("contract", "pay", "--reverse", "1", "--reason", "the bank returned it", "--date", "2026-11-19"))
+    assert result.err == ("Payment 3 reverses payment 1: -500.00 CNY on HT-2026-0001; still owed 500.00 CNY.\n"
+                          "Contract HT-2026-0001 is active again.\n")
+    found = row(session, made["id"])
+    assert (found.paid, found.status, found.closed_at) == (Decimal("500.00"), "active", None)
+    plans = rows(session, ReceivablePlan, contract_id=made["id"])
+    assert [(p.paid, p.status) for p in plans] == [(Decimal("0.00"), "open"), (Decimal("500.00"), "partial")]
+    payments = rows(session, Payment, contract_id=made["id"])
+    assert len(payments) == 3  # nothing deleted
+    entry = payments[2]
+    assert (entry.amount, entry.reverses_id, entry.reason, entry.paid_on, entry.method, entry.allocation) == (
+        Decimal("-500.00"), 1, "the bank returned it", date(2026, 11, 19), "transfer", {"1": "-400.00", "2": "-100.00"})
+    with session() as s:
+        log = s.execute(select(AuditLog).where(AuditLog.action == "contract.reverse")).scalar_one()
+        assert (log.record_id, log.reason) == (made["id"], "the bank returned it")
+        assert log.changes == {"paid": ["1000.00", "500.00"], "payment": [None, 3], "reverses": [None, 1],
+                               "amount": [None, "-500.00"], "plans": [None, {"1": ["400.00", "0.00"],
+                                                                              "2": ["600.00", "500.00"]}]}
+    assert actions(session, made["id"])[-2:] == ["contract.reverse", "contract.status"]
+    data = ok(crm("contract", "show", made["id"], "--json")).json()
+    assert [(p["id"], p["amount"], p["reverses"], p["reversed_by"], p["reason"]) for p in data["payments"]] == [
+        (1, "500.00", None, 3, None), (3, "-500.00", 1, None, "the bank returned it"), (2, "500.00", None, None, None)]
+    assert (data["paid"], data["owed"], data["status"]) == ("500.00", "500.00", "active")
+    text = ok(crm("contract", "show", made["id"], "--format", "plain")).out
+    assert "reverses" in text and "the bank returned it" in text
+    assert ok(crm("contract", "pay", made["id"], "--reverse", "2", "--reason", "twice", "--format", "ids")).out == "4\n"
+    # paid again: the plans fill up again in due order
+    ok(crm("contract", "pay", made["id"], "--amount", "1000", "--complete"))
+    assert [(p.paid, p.status) for p in rows(session, ReceivablePlan, contract_id=made["id"])] == [
+        (Decimal("400.00"), "paid"), (Decimal("600.00"), "paid")]
+    assert row(session, made["id"]).status == "completed"
+
+
+@pytest.mark.parametrize("args, code, err", [
+    (("--reverse", "1", "--reason", "again"), 5, "crm: error: payment 1 is already reversed (by payment 3)\n"),
+    (("--reverse", "3", "--reason", "undo"), 5,
+     "crm: error: payment 3 reverses payment 1: it cannot be reversed itself (hint: record the payment again: "
+     "crm contract pay HT-2026-0001 --amount …)\n"),
+    (("--reverse", "2"), 6, "crm: error: say why with --reason\n"),
+    (("--reverse", "2", "--reason", "  "), 6, "crm: error: say why with --reason\n"),
+    (("--reverse", "99", "--reason", "x"), 3, "crm: error: no payment 99\n"),
+    (("--reverse", "abc", "--reason", "x"), 3, "crm: error: no payment abc\n"),
+    (("--reverse", "99999999999999999999999", "--reason", "x"), 3, "crm: error: no payment 99999999999999999999999\n"),
+    (("2", "--reverse", "2", "--reason", "x"), 3, "crm: error: contract HT-2026-0002 has no payment 2\n"),
+    (("--reverse", "2", "--reason", "x", "--date", "2026-12-01"), 6,
+     "crm: error: a payment cannot be in the future: 2026-12-01\n"),
+    (("--reverse", "2", "--reason", "x", "--date", "2026-11-01"), 6,
+     "crm: error: a reversal cannot be before the payment it reverses (2026-11-20)\n"),
+    (("--reverse", "2", "--reason", "x", "--amount", "5"), 2, "crm: error: --reverse takes only --reason and --date\n"),
+    (("1", "--amount", "5", "--reason", "x"), 2, "crm: error: --reason is for --reverse; a payment takes --note\n"),
+    (("1",), 2, "crm: error: a payment needs a contract and --amount (hint: crm contract pay HT-2026-0001 "
+                "--amount 5000)\n"),
+    ((), 2, "crm: error: a payment needs a contract and --amount (hint: crm contract pay HT-2026-0001 "
+            "--amount 5000)\n"),
+])
+def test_bad_reversals(crm, session, acme, args, code, err):
+    made = active(crm, amount="1000")
+    active(crm, amount="50")
+    ok(crm("contract", "pay", made["id"], "--amount", "100"))
+    ok(crm("contract", "pay", made["id"], "--amount", "200"))
+    ok(crm("contract", "pay", "--reverse", "1", "--reason", "typo"))
+    before = snapshot(session)
+    assert_refused(crm("contract", "pay", *args), code, err)
+    assert snapshot(session) == before
+
+
+def test_reversing_needs_the_pay_permission_and_sight_of_the_payment(crm, session, acme):
+    made = active(crm, amount="1000")
+    ok(crm("contract", "pay", made["id"], "--amount", "100"))
+    ok(crm("user", "add", "rep", "--role", "sales_rep"))
+    ok(crm("user", "add", "viewer", "--role", "customer_service"))
+    before = snapshot(session)
+    assert_refused(crm("contract", "pay", "--reverse", "1", "--reason", "x", user="rep"), 3,
+                   "crm: error: no payment 1\n")  # the contract is outside rep's scope: no such payment
+    assert_refused(crm("contract", "pay", made["id"], "--reverse", "1", "--reason", "x", user="rep"), 3,
+                   "crm: error: no contract 1\n")
+    assert_refused(crm("contract", "pay", "--reverse", "1", "--reason", "x", user="viewer"), 4,
+                   "crm: error: viewer may not payment.create", exact=False)
+    assert snapshot(session) == before
+
+
+def test_force_has_a_ceiling_of_the_contract_amount_once_more(crm, session, acme):
+    made = active(crm, amount="100")
+    ok(crm("contract", "pay", made["id"], "--amount", "30"))
+    before = snapshot(session)
+    assert_refused(crm("contract", "pay", made["id"], "--amount", "170.01", "--force"), 6,
+                   "crm: error: 170.01 CNY is more than --force accepts on contract HT-2026-0001: at most 170.00 CNY, "
+                   "what is owed plus the contract amount once more (hint: check the amount; a larger overpayment is "
+                   "two payments' worth of mistake)\n")
+    assert_refused(crm("contract", "pay", made["id"], "--amount", "1000000000", "--force"), 6,
+                   "crm: error: 1,000,000,000.00 CNY is more than --force accepts", exact=False)
+    assert snapshot(session) == before
+    ok(crm("contract", "pay", made["id"], "--amount", "170", "--force"))
+    assert row(session, made["id"]).paid == Decimal("200.00")
+    assert_refused(crm("contract", "pay", made["id"], "--amount", "0.01", "--force"), 6,
+                   "crm: error: 0.01 CNY is more than --force accepts on contract HT-2026-0001: at most 0.00 CNY",
+                   exact=False)
+    ok(crm("contract", "pay", "--reverse", "2", "--reason", "overpaid by mistake"))
+    assert row(session, made["id"]).paid == Decimal("30.00")

@@ -1,6 +1,7 @@
 """Money and numbers under concurrency and faults, as real processes (SQLite and PostgreSQL):
 
 * two payments of the last amount owed at once: exactly one succeeds;
+* two reversals of one payment at once: exactly one succeeds, the other is a conflict (exit 5);
 * contracts added at once get unique, gap-free numbers;
 * a process killed between the payment's insert and the commit leaves the contract exactly as it was.
 """
@@ -53,6 +54,20 @@ def test_two_payments_of_the_last_amount_owed_exactly_one_succeeds(crm, session,
     assert found.paid == Decimal("1000.00")
     with session() as s:
         assert s.execute(select(func.sum(Payment.amount))).scalar_one() == Decimal("1000.00")
+        assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 2
+
+
+def test_two_reversals_of_one_payment_at_once_exactly_one_succeeds(crm, session, db_url):
+    customer(crm)
+    made = active(crm, amount="1000")
+    ok(crm("contract", "pay", made["id"], "--amount", "600"))
+    env = _env(db_url, CRM_TEST_PAUSE_AT="reverse:0.7")
+    procs = [_start(["contract", "pay", "--reverse", "1", "--reason", "twice"], env) for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert sorted(code for code, _err in results) == [0, 5], results
+    assert "payment 1 is already reversed" in next(err for code, err in results if code == 5)
+    assert row(session, made["id"]).paid == Decimal("0.00")
+    with session() as s:
         assert s.execute(select(func.count()).select_from(Payment)).scalar_one() == 2
 
 

@@ -98,7 +98,7 @@ def test_paid_plans_and_draft_contracts_are_not_owed(crm, book):
 
 @pytest.mark.parametrize("args, code, err", [
     (("list", "--due-within", "soon"), 6,
-     "crm: error: cannot read the duration 'soon' (hint: for example 30min, 12h, 7d, 2w or 1mo)\n"),
+     "crm: error: cannot read the duration 'soon' (hint: for example 30m, 12h, 7d, 2w or 1mo (m is minutes, mo months))\n"),
     (("aging", "--by", "planet"), 6, "crm: error: unknown grouping 'planet' (hint: one of: owner, department)\n"),
     (("aging", "--in", "XYZ"), 6, "crm: error: unknown currency 'XYZ' (hint: crm currency list shows the supported codes)\n"),
     (("list", "--owner", "ghost"), 3, "crm: error: no user named 'ghost'\n"),
