@@ -163,6 +163,9 @@ class Context:
             return dates.parse_datetime(value, self.tz, self.now)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.tz)
+        from crmcli.limits import check_moment
+
+        check_moment(moment, value)  # the dates crm accepts anywhere (1900 … 2200)
         return moment.astimezone(timezone.utc)
 
 

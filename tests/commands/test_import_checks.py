@@ -197,3 +197,13 @@ def test_nul_characters_in_add_and_edit_are_refused(crm, session, tmp_path, line
 
     with session() as s:
         assert [s.execute(select(func.count()).select_from(m)).scalar() for m in (Lead, Customer, Contact)] == [1, 1, 1]
+
+
+def test_times_outside_the_date_range_are_rejected(crm, tmp_path):
+    path = tmp_path / "dates.csv"
+    path.write_text("name,next_contact_at\nA,0001-01-01T10:00:00\nB,9999-12-31\nC,2026-12-01T10:00:00\n",
+                    encoding="utf-8")
+    report, rejects = import_skip(crm, "lead", path, tmp_path)
+    assert (report["inserted"], report["rejected"]) == (1, 2)
+    assert [line for line, _reason in rejects] == [2, 3]
+    assert all("is out of range" in reason for _line, reason in rejects)
