@@ -44,7 +44,9 @@ class Entry:
 
 def people(session: Session, actor: Actor, user: str | None = None, team: bool = False,
            dept: str | None = None) -> list[User]:
-    """The users whose calendar is asked for (refused when the actor's scope does not cover them)."""
+    """The users whose calendar is asked for (refused when the actor's scope does not cover them, or
+    without ``event.view``: every calendar view and export starts here)."""
+    require(actor, "event.view")
     if sum(bool(x) for x in (user, team, dept)) > 1:
         raise ValidationError(_("give one of --user, --team and --dept"))
     if team:

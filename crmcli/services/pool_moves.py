@@ -203,11 +203,16 @@ def _take(session: Session, kind: str, item: Moved, owner_id: int, now: datetime
     session.expire(record)
 
 
-def _pooled(session: Session, kind: str, refs: list[str]) -> list[Moved]:
-    """The records named, each checked to be in a pool now (owned: a conflict naming the owner)."""
+def _pooled(session: Session, kind: str, refs: list[str], actor: Actor | None = None) -> list[Moved]:
+    """The records named, each checked to be in a pool now (owned: a conflict naming the owner, or
+    "not found" when the owned record is outside the ``actor``'s scope, so owners cannot be probed)."""
     records = []
     for record in _locked(session, kind, refs):
         if record.owner_id is not None:
+            from crmcli.services.access import can_see, kind_named
+
+            if actor is not None and not can_see(session, actor, kind_named(_noun(kind)), record):
+                raise NotFound(_("no {noun} {id}").format(noun=_what(kind), id=record.id))
             raise Conflict(_("{noun} {id} is not in a pool: it belongs to {login}").format(
                 noun=_what(kind), id=record.id, login=_login(session, record.owner_id)))
         if kind == "lead" and record.status in LEAD_CLOSED:
@@ -222,7 +227,7 @@ def claim(session: Session, actor: Actor, refs: list[str], *, kind: str = "custo
     """Take pooled records into one's own list (batch, all-or-nothing)."""
     require(actor, f"{_noun(kind)}.claim")
     _lock_user(session, actor.id)
-    records = _pooled(session, kind, refs)
+    records = _pooled(session, kind, refs, actor)
     by_id: dict[int, Pool] = {}
     for item in records:
         record, pool = item.record, item.pool
@@ -248,7 +253,7 @@ def assign(session: Session, actor: Actor, refs: list[str], to: str, *, kind: st
     require(actor, f"{_noun(kind)}.assign")
     target = users.find_active(session, to)
     _lock_user(session, target.id)
-    records = _pooled(session, kind, refs)
+    records = _pooled(session, kind, refs, actor)
     by_id: dict[int, Pool] = {}
     for item in records:
         record, pool = item.record, item.pool

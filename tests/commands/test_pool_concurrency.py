@@ -72,12 +72,14 @@ def test_eight_processes_claim_the_same_customers(crm, db_url, session, monkeypa
     assert set(per_user) <= set(claimers) and max(per_user.values()) <= 6
     assert sorted(claims) == sorted(ids)  # each customer claimed exactly once
     for code, err in results:
-        assert code == 5, err  # every process lost some: the first failing line's exit code
+        # every process lost some: the first failing line's exit code (3: taken by a colleague outside
+        # the claimer's scope, which reads as not found — access matrix, issue 11)
+        assert code in (5, 3), err
         lost = [line for line in err.splitlines() if line.startswith("crm: error:")]
         assert lost
         for line in lost:
             assert (" was claimed by u" in line and line.endswith(" first")) or ": it belongs to u" in line \
-                or "pool Public pool allows at most 6" in line, line
+                or "pool Public pool allows at most 6" in line or line.startswith("crm: error: no customer "), line
 
 
 def test_recycle_races_claims_and_follow_ups(crm, db_url, session, monkeypatch):
