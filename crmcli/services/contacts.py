@@ -218,11 +218,9 @@ def make_primary(session: Session, actor: Actor, ref: Any) -> Contact:
 def _batch(session: Session, actor: Actor, refs: list[str], verb: str) -> list[Contact]:
     if not refs:
         raise ValidationError(_("name at least one contact"))
-    found: dict[int, Contact] = {}
-    for ref in refs:
-        contact = get(session, actor, ref, verb)
-        found[contact.id] = contact
-    return list(found.values())
+    from crmcli.services import locking
+
+    return locking.lock_batch(session, refs, lambda ref: get(session, actor, ref, verb))
 
 
 def set_status(session: Session, actor: Actor, refs: list[str], status: str) -> list[Contact]:

@@ -426,10 +426,9 @@ def transfer(session: Session, actor: Actor, refs: list[str], to: str, reason: s
     if not refs:
         raise ValidationError(_("name at least one contract"))
     new_owner = users.find_active(session, to)
-    found: dict[int, Contract] = {}
-    for ref in refs:
-        contract = get(session, actor, ref, "transfer")
-        found[contract.id] = contract
+    from crmcli.services import locking
+
+    found = {c.id: c for c in locking.lock_batch(session, refs, lambda ref: get(session, actor, ref, "transfer"))}
     now = clock.now()
     for contract in found.values():
         if contract.owner_id == new_owner.id:

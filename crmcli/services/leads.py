@@ -188,11 +188,9 @@ def follow(session: Session, actor: Actor, ref: Any, via: str, note: str, at: An
 def _batch(session: Session, actor: Actor, refs: list[str], verb: str) -> list[Lead]:
     if not refs:
         raise ValidationError(_("name at least one lead"))
-    found: dict[int, Lead] = {}
-    for ref in refs:
-        lead = get(session, actor, ref, verb)
-        found[lead.id] = lead
-    return list(found.values())
+    from crmcli.services import locking
+
+    return locking.lock_batch(session, refs, lambda ref: get(session, actor, ref, verb))
 
 
 def transfer(session: Session, actor: Actor, refs: list[str], to: str, *, action: str = "transfer",
