@@ -330,11 +330,9 @@ def edit(session: Session, actor: Actor, ref: Any, values: dict[str, Any], *, ad
 def _batch(session: Session, actor: Actor, refs: list[str], verb: str) -> list[Customer]:
     if not refs:
         raise ValidationError(_("name at least one customer"))
-    found: dict[int, Customer] = {}
-    for ref in refs:
-        customer = get(session, actor, ref, verb)
-        found[customer.id] = customer
-    return list(found.values())
+    from crmcli.services import locking
+
+    return locking.lock_batch(session, refs, lambda ref: get(session, actor, ref, verb))
 
 
 def set_tier(session: Session, actor: Actor, refs: list[str], tier: str | None) -> list[Customer]:
