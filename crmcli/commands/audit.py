@@ -13,7 +13,9 @@ app = new_app(_("The operation log (操作记录): every change, who made it, wh
                 "  crm audit list --action role.* --json"))
 
 
-@app.command("list", help=_("List log entries, newest first, that your data scope covers."))
+@app.command("list", help=_("List log entries, newest first, that your data scope covers. The label and the "
+                            "before/after values of a record type you may not view (contracts without "
+                            "contract.view, say) are left out.\n\nExample: crm audit list --record contract --changes"))
 def list_(
     user: str = typer.Option(None, "--user", "--by", metavar="LOGIN", help=_("Only changes made by this login.")),
     record: str = typer.Option(None, "--record", metavar="TYPE[:ID]", help=_("Only changes to this record or type.")),
@@ -46,10 +48,15 @@ def list_(
         flt.since = dates.parse_datetime(since, tz) if since is not None else None
         flt.until = dates.parse_due(until, tz) if until is not None else None
         entries = audit.list_entries(s, me, flt)
+    # a row of a record type the reader may not view keeps who/when/what, not the record's values
+    hidden = {e.id for e in entries if not audit.may_read_values(me, e.record_type)}
+    structured = r.output_format() not in ("table", "plain")
     rows = [{"id": e.id, "at": e.at, "user": e.actor_login, "action": e.action,
              "record": f"{e.record_type}:{e.record_id}" if e.record_id is not None else e.record_type,
-             "label": e.record_label, "command": e.command, "changes": e.changes, "reason": e.reason,
-             "recorded_at": e.recorded_at}
+             "label": _("(hidden: needs {permission})").format(permission=audit.view_permission(e.record_type))
+             if e.id in hidden and not structured else e.record_label,
+             "command": e.command, "changes": e.changes, "reason": e.reason,
+             "recorded_at": e.recorded_at, **({"values_hidden": e.id in hidden} if structured else {})}
             for e in entries]
     columns = [Column("id", "id", "right"), Column("at", _("time")), Column("user", _("user")),
                Column("action", _("action")), Column("record", _("record")), Column("label", _("label"))]

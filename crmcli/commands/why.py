@@ -12,8 +12,9 @@ app = new_app(_("Explain access."), group=False)
 
 @app.command("why", help=_("Explain why LOGIN may or may not see and change RECORD: roles, data scope, "
                            "department path, ownership and team membership.\n\n"
-                           "RECORD is TYPE:ID or TYPE:NAME. Examples:\n\n  crm why bob user:alice\n\n"
-                           "  crm why bob customer:12"))
+                           "RECORD is TYPE:ID or TYPE:NAME. Asking about someone else needs role.edit; a "
+                           "record you may not see yourself reads as 'no such record'. Examples:\n\n"
+                           "  crm why bob user:alice\n\n  crm why bob customer:12"))
 def why(login: str = typer.Argument(..., help=_("The user whose access to explain.")),
         record: str = typer.Argument(..., help=_("TYPE:ID or TYPE:NAME."))) -> None:
     from crmcli.services import why as why_service

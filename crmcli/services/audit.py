@@ -209,7 +209,8 @@ def hide_values(session: Session, actor: Actor, entries: list[AuditLog]) -> list
     """The rows, with label and values blanked on those whose record type the actor may not view.
 
     The reader still sees that a change happened (who, when, which action on which record id);
-    what the record is called and what changed needs the record type's ``X.view``.  The blanked
+    what the record is called, what changed, why, and the command line that changed it need the
+    record type's ``X.view``.  The blanked
     rows are detached from the session first, so nothing is ever written back.
     """
     for entry in entries:
@@ -218,6 +219,7 @@ def hide_values(session: Session, actor: Actor, entries: list[AuditLog]) -> list
             entry.record_label = None
             entry.changes = None
             entry.reason = None
+            entry.command = None  # the command line carries the values too
     return entries
 
 

@@ -104,7 +104,7 @@ def test_a_row_records_who_when_what_record_command_and_before_after(crm, sessio
     assert shown[0].pop("recorded_at") != shown[0]["at"]  # the real time (tests/commands/test_audit_time.py)
     assert shown == [{"id": row.id, "at": "2026-11-21T10:00:00+08:00",  # in the reader's time zone
                       "user": "admin", "action": "user.edit", "record": f"user:{bob_id}", "label": "bob",
-                      "command": row.command, "changes": row.changes, "reason": None}]
+                      "command": row.command, "changes": row.changes, "reason": None, "values_hidden": False}]
     tsv = crm("audit", "list", "--limit", "1").rows()
     assert tsv[0] == ["id", "at", "user", "action", "record", "label", "changes", "command", "reason", "recorded_at"]
     assert tsv[1][6] == '{"email": [null, "bob@example.com"], "name": ["Bob", "Bob Li"]}'
@@ -235,3 +235,28 @@ def test_inserting_new_rows_still_works_after_a_refused_update(crm, session):
     assert crm("user", "add", "bob").code == 0
     with session() as s:
         assert s.execute(select(func.count()).select_from(AuditLog)).scalar_one() == count + 1
+
+
+# --- values need the record type's view permission (issue 11) ------------------------------------------
+
+
+def test_values_of_a_record_type_the_reader_may_not_view_are_left_out(crm, session, org):
+    """A reader sees that a change happened, not what the record is called or what changed."""
+    assert crm("role", "add", "Auditor", "--scope", "all").code == 0
+    assert crm("role", "grant", "Auditor", "audit.view", "customer.view").code == 0
+    assert crm("user", "add", "aud", "--name", "Auditor", "--role", "Auditor").code == 0
+    customer = crm("customer", "add", "Acme", "--json", user="rep").json()["id"]
+    assert crm("lead", "add", "Secret Lead", "--company", "Hidden Co", user="rep").code == 0
+    before = snapshot(session)
+    rows = {r["action"]: r for r in crm("audit", "list", "--json", user="aud").json()}
+    assert rows["lead.add"]["values_hidden"] is True
+    assert (rows["lead.add"]["label"], rows["lead.add"]["changes"], rows["lead.add"]["record"]) == (None, None, "lead:1")
+    assert rows["customer.add"]["values_hidden"] is False  # customer.view: the values are shown
+    assert rows["customer.add"]["label"] == "Acme" and rows["customer.add"]["changes"]["name"] == [None, "Acme"]
+    table = crm("audit", "list", "--changes", "--format", "plain", user="aud").out
+    assert "(hidden: needs lead.view)" in table and "Secret" not in table and "Hidden Co" not in table
+    assert f"customer:{customer}" in table
+    # the reader with lead.view (the rep who made it) sees it all; reading wrote nothing back
+    rep_rows = {r["action"]: r for r in crm("audit", "list", "--json", user="rep").json()}
+    assert rep_rows["lead.add"]["label"] == "Secret Lead (Hidden Co)"
+    assert snapshot(session) == before
