@@ -21,6 +21,7 @@ TUI — checks against these numbers, so a refusal reads the same wherever the v
   four digits (ICS, ISO 8601).
 * **durations** — at most 100 years (events, reminders, offsets before a due time).
 * **counts** — ``--limit`` and similar: 1 … 1,000,000; day counts (``--days``): 0 … 36,500.
+* **search text** — at most 1,000 characters (SQLite refuses longer LIKE patterns).
 
 Importable without SQLAlchemy (help and completion use the numbers in option ranges).
 """
@@ -43,6 +44,7 @@ MAX_DATE = date(2200, 12, 31)
 MAX_DURATION = timedelta(days=36_525)  # 100 years
 MAX_COUNT = 1_000_000
 MAX_DAYS = 36_500
+MAX_SEARCH = 1_000  # characters of a --search text
 
 
 def shown(text: Any, width: int = 60) -> str:

@@ -149,6 +149,7 @@ def _clean(session: Session, values: dict[str, Any], currency: str) -> dict[str,
                 raise ValidationError(_("the stock must be a whole number")) from None
             if value < 0:
                 raise ValidationError(_("the stock cannot be negative: {value}").format(value=value))
+            limits.check_quantity(Decimal(value), value)  # a BIGINT holds it, with room for sums
         elif key == "category":
             key, value = "category_id", find_category(session, value).id if str(value).strip() else None
         elif key == "currency":
@@ -221,8 +222,11 @@ def listing(session: Session, actor: Actor, *, category: str | None = None, on_s
     if on_sale is not None:
         query = query.where(Product.on_sale.is_(on_sale))
     if search and search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(Product.code).like(pattern), func.lower(Product.name).like(pattern)))
+        from crmcli.store.search import _escape_like
+
+        pattern = f"%{_escape_like(search.strip().lower())}%"  # the length checked, % and _ taken literally
+        query = query.where(or_(func.lower(Product.code).like(pattern, escape="\\"),
+                                func.lower(Product.name).like(pattern, escape="\\")))
     query = query.order_by(Product.code)
     if limit:
         query = query.limit(limit)

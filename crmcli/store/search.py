@@ -89,6 +89,15 @@ def install(connection: Any, tables: tuple[str, ...] | None = None) -> None:
 
 
 def _escape_like(value: str) -> str:
+    """``value`` for a LIKE pattern; every search and ``~`` filter comes through here, so the length
+    limit is checked once (SQLite refuses a LIKE pattern past 50,000 bytes)."""
+    from crmcli import limits
+
+    if len(value) > limits.MAX_SEARCH:
+        from crmcli.errors import ValidationError
+        from crmcli.i18n import _
+
+        raise ValidationError(_("a search may be at most {max} characters").format(max=limits.MAX_SEARCH))
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

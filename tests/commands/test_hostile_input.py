@@ -129,6 +129,8 @@ CASES: dict[str, list[tuple[tuple[str, ...], int]]] = {
                 ["1e309", "NaN", "-1", "1e30"], 6),
         *expand(("product", "rule", "remove", "{}"), HUGE_IDS + ["0", "-1"], 2),
         (("product", "add", "", "X"), 6),
+        *expand(("product", "add", "P9", "X", "--stock", "{}"), ["99999999999999999999", "-1", "1.5", "1e10"], 6),
+        (("product", "list", "--search", "x" * 100_000), 6), (("opp", "list", "--search", "x" * 100_000), 6),
     ],
     "quote": [
         *ids(("quote", "show", "{}"), ("quote", "add", "{}"), ("quote", "line", "add", "{}", "P1")),
