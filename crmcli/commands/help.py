@@ -34,10 +34,14 @@ def _dates() -> str:
         "  now, today, tomorrow, yesterday (今天, 明天, 昨天, 后天)\n"
         "  monday … sunday, mon … sun (周一 … 周日), next monday: the next such day\n"
         "  tomorrow 10:00, fri 3pm, +2d 9:30, 明天 10点半: a day and a time of day\n"
-        "  +3d, -2w, +1mo, +1y, +4h, +30min: relative to today (or now, for hours and minutes)\n"
+        "  +3d, -2w, +1mo, +1y, +4h, +30m: relative to today (or now, for hours and minutes)\n"
         "  eod, eow, eom, eoy: the end of today, this week, month, year; sod, sow, som, soy: the start\n"
         "  2026-12-01, 2026-12-01 14:30, 'Dec 1 2026': anything python-dateutil reads\n"
         "  Ranges: SINCE..UNTIL, either side may be empty (2026-11-01..eom, -7d..)\n\n"
+        "Units, the same in offsets, durations (--duration 30m) and reminders (--remind 15m):\n"
+        "m or min minutes, h hours, d days, w weeks, mo months, y years. m is never months.\n\n"
+        "Dates lie between 1900-01-01 and 2200-12-31; durations are at most 100 years.\n"
+        "Anything else is refused (exit 6).\n\n"
         "CRM_NOW=2026-11-22T09:00:00+08:00 fixes 'now' for tests, demos and back-fills.\n"
     )
 
