@@ -140,7 +140,9 @@ class Runtime:
                     actor = load_actor(session, self.login())
                     self._adopt(actor)
                     yield session, actor
-                    if write and not self.read_only:
+                    if write and self.read_only:
+                        session.flush()  # pending changes meet the read-only guard rather than vanish unsaid
+                    elif write:
                         with interrupts.deferred():  # Ctrl-C during the commit is acted on after it
                             session.commit()
                             self.mark_committed()

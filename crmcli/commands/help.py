@@ -67,11 +67,18 @@ def _identity() -> str:
         "Who you are: --user LOGIN, else CRM_USER, else 'user' in the config file, else your OS login.\n"
         "An unknown or disabled login is refused (exit 4).\n\n"
         "What this protects: colleagues working through crm see and change only what their roles and data "
-        "scope allow, and every change is in the operation log under their name.\n\n"
-        "What it does not protect: crm does not authenticate anyone. Anyone who can run crm as any login, "
-        "or who can read the SQLite file, can read everything in it. Keep a shared SQLite file readable only "
-        "by the people who should see all of it, or use PostgreSQL with one database role per person and "
-        "CRM_DATABASE_URL naming it.\n"
+        "scope allow, and every change is in the operation log under their name. It guards against "
+        "mistakes and curiosity, not against someone determined.\n\n"
+        "What it does not protect, today: crm does not authenticate anyone. --user and CRM_USER may name any "
+        "login, so whoever can run crm against a database can act as anyone in it.\n"
+        "  SQLite: whoever can read the file can read all of it, with crm or any SQLite tool; whoever can "
+        "write it can change anything, the operation log included. File permissions are the only lock.\n"
+        "  PostgreSQL: crm connects as the one database role named in CRM_DATABASE_URL, and that role reads "
+        "and changes every table. crm does not give each person a database role of their own, so database "
+        "roles do not keep one person's records from another; whoever has the URL and its password has all "
+        "the data.\n"
+        "Give the file, or the PostgreSQL password, only to people who may see everything. --read-only "
+        "(CRM_READ_ONLY=1) makes a session refuse every change: a safety catch, not a permission.\n"
     )
 
 

@@ -38,6 +38,16 @@ def test_read_only_environment_variable_refuses_writes_but_reads_work(crm, sessi
     assert snapshot(session) == before
 
 
+def test_a_change_that_would_only_be_flushed_at_commit_is_refused_too(crm, session):
+    """lead invalidate changes a loaded row; the read-only unit flushes instead of committing."""
+    assert crm("lead", "add", "Zhang San", "--mobile", "13800138000").code == 0
+    before = snapshot(session)
+    result = crm("--read-only", "lead", "invalidate", "1", "--reason", "x")
+    assert result.code == 4, result
+    assert READ_ONLY in result.err
+    assert snapshot(session) == before
+
+
 def test_batch_lines_inherit_read_only(crm, session):
     before = snapshot(session)
     result = crm("--read-only", "batch", "-", stdin="user list\ndept add Sales\n")
