@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from crmcli import i18n, settings
 from crmcli.errors import Conflict, CrmError, ReadOnlySession
@@ -47,6 +47,9 @@ class Runtime:
     # handler reads it to say whether anything was written.
     committed: bool = False
     commit_note: str | None = None
+    # Cron jobs (pool recycle, remind) set this: a unit that finds the database busy after
+    # CRM_BUSY_TIMEOUT waits that long again, this many more times, before giving up (exit 5).
+    busy_retries: int = 0
     actor: "Actor | None" = None
     _target: "Target | None" = field(default=None, repr=False)
     _tz: tzinfo | None = field(default=None, repr=False)
@@ -137,7 +140,7 @@ class Runtime:
                 if self.read_only:
                     store_engine.guard_read_only(session, read_only_error)
                 try:
-                    actor = load_actor(session, self.login())
+                    actor = self._load_actor_patiently(session, load_actor)
                     self._adopt(actor)
                     yield session, actor
                     if write and self.read_only:
@@ -163,6 +166,25 @@ class Runtime:
                     raise
         finally:
             audit.current_command.reset(token)
+
+    def _load_actor_patiently(self, session: "Session", load_actor: Any) -> "Actor":
+        """Load the actor, which begins the unit (SQLite: takes the write lock); retry when busy.
+
+        Nothing of the unit has run yet when the lock cannot be had, so trying again is safe.
+        """
+        from crmcli.errors import Busy
+
+        attempt = 0
+        while True:
+            try:
+                return load_actor(session, self.login())
+            except Busy:
+                _rollback_quietly(session)
+                attempt += 1
+                if attempt > self.busy_retries:
+                    raise
+                self.message(_("crm: the database is still busy (another crm is writing); waiting again "
+                               "({n} of {total})").format(n=attempt, total=self.busy_retries))
 
     def _adopt(self, actor: "Actor") -> None:
         self.actor = actor

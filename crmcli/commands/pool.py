@@ -427,6 +427,7 @@ def recycle(dry_run: bool = typer.Option(False, "--dry-run", help=_("Count what 
     from crmcli.services import pool_rules, recycle as recycling
 
     r = rt()
+    r.busy_retries = 3  # a cron job: waits again rather than fail while another crm writes
     with r.transaction(write=not dry_run) as (s, me):
         summary = recycling.run(s, me, pool_ref=pool, dry_run=dry_run)
     fmt = r.output_format()

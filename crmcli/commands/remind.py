@@ -24,6 +24,7 @@ def remind(dry_run: bool = typer.Option(False, "--dry-run", help=_("Show what is
     from crmcli.services import reminders
 
     r = rt()
+    r.busy_retries = 3  # a cron job: waits again rather than fail while another crm writes
     window = dates.parse_duration(since)
     columns = [Column("remind_at", _("remind at")), Column("user", _("user")), Column("ref", _("record")),
                Column("title", _("subject")), Column("when", _("when")), Column("channel", _("sent by"))]

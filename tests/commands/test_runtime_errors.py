@@ -184,3 +184,29 @@ def test_a_read_only_directory_without_a_shm_file_opens_immutable(crm, db_url, m
     assert listed.code == 0, listed
     assert "Sales" in listed.out
     assert crm("dept", "add", "Marketing").code == 4
+
+
+@sqlite_only
+def test_a_patient_unit_waits_again_when_busy(db_url, monkeypatch):
+    """Cron jobs set Runtime.busy_retries: busy once, they say so and wait again, then work."""
+    from crmcli.runtime import Runtime
+    from crmcli.services import departments
+
+    monkeypatch.setenv("CRM_BUSY_TIMEOUT", "0.1")
+    holder = sqlite3.connect(_path(db_url), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    said = []
+
+    def message(self, text_):
+        said.append(text_)
+        holder.rollback()  # the other crm finishes while this one waits again
+
+    monkeypatch.setattr(Runtime, "message", message)
+    rt = Runtime(db=db_url, user="admin", busy_retries=2)
+    try:
+        with rt.transaction() as (s, me):
+            departments.add(s, me, "Sales")
+    finally:
+        holder.close()
+    assert len(said) == 1 and "waiting again (1 of 2)" in said[0]
+    assert rt.committed
