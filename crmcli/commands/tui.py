@@ -37,8 +37,13 @@ def tui(
         raise UsageError(_("crm tui needs a terminal"), hint=_("run it in a terminal, or use the crm commands in scripts"))
     from crmcli.tui.data import Data
 
-    data = Data(rt(), readonly=readonly)
+    data = Data(rt(), readonly=readonly or rt().read_only)  # the database session refuses writes
     data.open()  # a missing database or an unknown user fails here, as one line, before the screen is taken over
     from crmcli.tui.app import CrmApp
+    from crmcli.tui.crash import ended_on
 
-    CrmApp(data, start=view).run()
+    app = CrmApp(data, start=view)
+    app.run()
+    error = ended_on(app)  # an exception ended the app: exit 1 with one line and where the traceback is
+    if error is not None:
+        raise error

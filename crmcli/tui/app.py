@@ -9,16 +9,20 @@ another view returns to where you were).  ``?`` lists the current view's keys,
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from crmcli.i18n import N_, _
+from crmcli.tui.crash import debug, guarded, write_log
 from crmcli.tui.data import Data
 from crmcli.tui.keys import localise
+from crmcli.tui.safe import clean
 from crmcli.tui.screens.customers import CustomersScreen
 from crmcli.tui.screens.key_help import KeysScreen
 from crmcli.tui.screens.leads import LeadsScreen
@@ -47,7 +51,37 @@ class CrmApp(App[None]):
         super().__init__()
         self.data = data
         self.readonly = data.readonly
+        self.crash: BaseException | None = None  # what ended the app, if anything did
+        self.crash_log: Path | None = None
         localise(self)
+
+    # -- data is never markup; bugs are reported -----------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast is plain text: messages carry names and service errors (``[VIP]`` stays ``[VIP]``)."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False)
+
+    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False, *,
+                    mode: str | None = None) -> Any:
+        """As Textual's, with a bug in ``callback`` (a form's answer arriving) reported, not lost."""
+        if callback is not None:
+            callback = guarded(self, callback)
+        return super().push_screen(screen, callback, wait_for_dismiss=wait_for_dismiss, mode=mode)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception that ends the app: keep it for ``crm tui``'s exit line, its traceback in the crash log."""
+        if self.crash is None:
+            self.crash = error
+            self.crash_log = write_log(error)
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        """Textual would print the traceback with its local variables (customers' data); crm prints one line."""
+        if self.crash is not None and not debug():
+            self._exit_renderables.clear()
+            return
+        super()._print_error_renderables()
 
     # -- views ------------------------------------------------------------------------
 

@@ -10,17 +10,19 @@ this module (``data_pipeline``, ``data_today``, ``data_customers``, and ``data_c
 the palette's crm commands); leads stay here.  Errors are the services' own
 :class:`~crmcli.errors.CrmError` messages, shown as they are.
 
-A read-only session (``crm tui --readonly``) refuses every write here, whatever
-the screens do.
+A read-only session (``crm tui --readonly``, or ``crm --read-only tui``) runs every call
+on a :class:`~crmcli.runtime.Runtime` with ``read_only`` set: the database session itself
+refuses any write (``ReadOnlySession``, exit 4 in the CLI), whatever a screen or a palette
+command attempts.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
-from crmcli.errors import PermissionDenied
 from crmcli.i18n import N_, _
 from crmcli.tui.data_cli import CliData
 from crmcli.tui.data_customers import CustomersData
@@ -126,8 +128,8 @@ class Data(PipelineData, TodayData, CustomersData, CliData):
     """The TUI's gateway to the services, for one acting user."""
 
     def __init__(self, runtime: "Runtime", readonly: bool = False) -> None:
-        self.rt = runtime
-        self.readonly = readonly
+        self.readonly = readonly or runtime.read_only
+        self.rt = replace(runtime, read_only=True) if self.readonly else runtime
         self.tz: tzinfo | None = None
         self.session: Session | None = None
 
@@ -153,12 +155,17 @@ class Data(PipelineData, TodayData, CustomersData, CliData):
             return ""
         return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
 
-    def _write(self, command: str):
-        """A write transaction recorded in the operation log as ``crm tui: COMMAND``."""
-        if self.readonly:
-            raise PermissionDenied(_("this is a read-only session (crm tui --readonly): nothing can be changed"))
+    @contextmanager
+    def _write(self, command: str) -> Iterator[tuple[Any, Any]]:
+        """A write transaction recorded in the operation log as ``crm tui: COMMAND``.
+
+        The changes are flushed before the caller's result is handed back, so a read-only
+        session's refusal (raised by the session at the flush) comes instead of any "done".
+        """
         base = self.rt.command_line or "crm tui"
-        return replace(self.rt, command_line=f"{base}: {command}").transaction(write=True)
+        with replace(self.rt, command_line=f"{base}: {command}").transaction(write=True) as (session, me):
+            yield session, me
+            session.flush()
 
     # -- leads ------------------------------------------------------------------------
 

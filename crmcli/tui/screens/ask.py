@@ -15,8 +15,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from crmcli.i18n import _
+from crmcli.tui.safe import text
 from crmcli.tui.screens.form import FormScreen
 from crmcli.tui.style import beside
+from crmcli.tui.widgets.text_input import TextInput
 
 
 class AskScreen(FormScreen):
@@ -35,10 +37,10 @@ class AskScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.form_title, id="form-title")
+            yield Static(text(self.form_title), id="form-title")
             with Horizontal(id="row"):
-                yield Label(self.label, classes="field-label")
-                yield Input(value=self.value, placeholder=self.placeholder, compact=True, id="answer")
+                yield Label(text(self.label), classes="field-label")
+                yield TextInput(value=self.value, placeholder=self.placeholder, compact=True, id="answer")
             yield from self.error_and_buttons(self.button)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -9,7 +9,6 @@ worker and hands the result back on the UI thread.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, ClassVar, TypeVar
 
 from textual.app import ComposeResult
@@ -20,30 +19,37 @@ from textual.worker import Worker, get_current_worker
 
 from crmcli.errors import CrmError
 from crmcli.i18n import N_, _
+from crmcli.tui.crash import debug, guarded, hint, summary, write_log
 from crmcli.tui.keys import localise
+from crmcli.tui.safe import clean, clean_all
 from crmcli.tui.style import beside
 from crmcli.tui.widgets.view_bar import ViewBar
 
 T = TypeVar("T")
+WAIT_HINT = 1.0  # seconds a write may take before the user is told it is waiting for the database
 
 
 def error_text(exc: CrmError) -> str:
-    """A service's error as the CLI words it: the message, then the hint."""
+    """A service's error as the CLI words it: the message, then the hint (control characters made visible)."""
     if exc.hint:
-        return exc.message + " " + _("(hint: {hint})").format(hint=exc.hint)
-    return exc.message
+        return clean(exc.message) + " " + _("(hint: {hint})").format(hint=clean(exc.hint))
+    return clean(exc.message)
 
 
 def run_in_thread(node: Any, job: Callable[[], T], done: Callable[[T], None],
                   failed: Callable[[CrmError], None], *, group: str, exclusive: bool) -> Worker:
     """Run ``job`` in a thread worker of ``node``; ``done``/``failed`` run on the UI thread.
 
+    This is the one road from the data layer to the screen: the result's strings are made
+    safe to show (:func:`crmcli.tui.safe.clean_all`), and ``done`` and ``failed`` are
+    :func:`crmcli.tui.crash.guarded`, so a bug in them is reported instead of lost in the worker.
     With ``exclusive`` a newer load of the same group supersedes an older one, whose
     result is then dropped (a thread cannot be stopped, but its answer can be ignored).
     """
     app = node.app
+    on_done, on_failed = guarded(node, done), guarded(node, failed)
 
-    def deliver(callback: Callable[..., None], value: Any) -> None:
+    def deliver(callback: Callable[..., Any], value: Any) -> None:
         try:
             app.call_from_thread(callback, value)
         except RuntimeError:  # the app has already stopped
@@ -52,21 +58,32 @@ def run_in_thread(node: Any, job: Callable[[], T], done: Callable[[T], None],
     def run() -> None:
         worker = get_current_worker()
         try:
-            result = job()
+            result = clean_all(job())
         except CrmError as exc:
             if not worker.is_cancelled:
-                deliver(failed, exc)
+                deliver(on_failed, exc)
             return
         except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, as the CLI does
-            if os.environ.get("CRM_DEBUG"):
+            if debug():
                 raise
-            deliver(failed, CrmError(_("internal error: {kind}: {detail}").format(
-                kind=type(exc).__name__, detail=exc)))
+            path = write_log(exc)
+            deliver(on_failed, CrmError(summary(exc), hint=hint(path)))
             return
         if not worker.is_cancelled:
-            deliver(done, result)
+            deliver(on_done, result)
 
     return node.run_worker(run, thread=True, exclusive=exclusive, group=group, exit_on_error=False)
+
+
+def say_while_waiting(node: Any, worker: Worker) -> None:
+    """If a write is still running after :data:`WAIT_HINT` (another crm holds the lock), say so."""
+
+    def check() -> None:
+        if not worker.is_finished:
+            node.app.notify(_("Saving… the database is busy (another crm is writing); this waits for it."),
+                            timeout=max(3, WAIT_HINT * 3))
+
+    node.set_timer(WAIT_HINT, guarded(node, check))
 
 
 class ViewScreen(Screen):
@@ -110,7 +127,10 @@ class ViewScreen(Screen):
 
     def load(self, job: Callable[[], T], done: Callable[[T], None], *, group: str = "load",
              exclusive: bool = True, failed: Callable[[CrmError], None] | None = None) -> Worker:
-        return run_in_thread(self, job, done, failed or self.failed, group=group, exclusive=exclusive)
+        worker = run_in_thread(self, job, done, failed or self.failed, group=group, exclusive=exclusive)
+        if group == "write":
+            say_while_waiting(self, worker)
+        return worker
 
     def failed(self, exc: CrmError) -> None:
         self.notify(error_text(exc), severity="error", timeout=8)

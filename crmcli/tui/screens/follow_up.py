@@ -15,8 +15,10 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from crmcli.i18n import _
+from crmcli.tui.safe import text
 from crmcli.tui.screens.form import FormScreen
 from crmcli.tui.style import beside
+from crmcli.tui.widgets.text_input import TextInput
 
 
 class FollowUpScreen(FormScreen):
@@ -31,15 +33,15 @@ class FollowUpScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(_("Log a follow-up: {record}").format(record=self.record_title), id="form-title")
+            yield Static(text(_("Log a follow-up: {record}").format(record=self.record_title)), id="form-title")
             with Grid(id="form"):
                 yield Label(_("via"), classes="field-label")
                 yield Select(self.app.data.follow_up_methods(), value="phone", allow_blank=False, compact=True,
                              id="via")
                 yield Label(_("note"), classes="field-label")
-                yield Input(placeholder=_("What was said or done."), compact=True, id="note")
+                yield TextInput(placeholder=_("What was said or done."), compact=True, id="note")
                 yield Label(_("next contact"), classes="field-label")
-                yield Input(placeholder=_("e.g. tomorrow 10:00, friday, +3d (empty: none)"), compact=True, id="next")
+                yield TextInput(placeholder=_("e.g. tomorrow 10:00, friday, +3d (empty: none)"), compact=True, id="next")
             yield from self.error_and_buttons()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -21,7 +21,8 @@ from textual.widgets import Button, Input, Static
 from crmcli.errors import CrmError
 from crmcli.i18n import N_, _
 from crmcli.tui.keys import localise
-from crmcli.tui.screens.base import run_in_thread
+from crmcli.tui.safe import text
+from crmcli.tui.screens.base import run_in_thread, say_while_waiting
 from crmcli.tui.style import beside
 
 
@@ -72,11 +73,12 @@ class FormScreen(ModalScreen[Any]):
             return
         self.saving = True
         self.query_one("#save", Button).disabled = True
-        run_in_thread(self, self.job(), self.dismiss, self.refused, group="write", exclusive=False)
+        say_while_waiting(self, run_in_thread(self, self.job(), self.dismiss, self.refused, group="write",
+                                              exclusive=False))
 
     def refused(self, exc: CrmError) -> None:
         self.saving = False
         self.query_one("#save", Button).disabled = False
         error = self.query_one("#error", Static)
-        error.update(exc.message)  # the service's words; its hints speak of command-line options
+        error.update(text(exc.message))  # the service's words (never markup); its hints speak of command-line options
         error.display = True

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from crmcli.i18n import N_, _
 from crmcli.tui.data import LeadDetail
+from crmcli.tui.safe import text
 from crmcli.tui.screens.base import ViewScreen
 from crmcli.tui.screens.lead_actions import follow_up_lead
 from crmcli.tui.style import beside
@@ -62,7 +63,7 @@ class LeadDetailScreen(ViewScreen):
     def show(self, detail: LeadDetail) -> None:
         self.detail = detail
         title = self.query_one("#title", Static)
-        title.update(f"{detail.title} · {detail.status_label}")
+        title.update(text(f"{detail.title} · {detail.status_label}", no_wrap=True, overflow="ellipsis"))
         bar = self.query_one(ViewBar)
         bar.where = f"#{detail.id}"
         bar.refresh()

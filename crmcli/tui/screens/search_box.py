@@ -12,6 +12,8 @@ from __future__ import annotations
 from textual.timer import Timer
 from textual.widgets import Input
 
+from crmcli.tui.crash import guarded
+
 SEARCH_DELAY = 0.3  # seconds of no typing before the view follows the search box
 
 
@@ -42,7 +44,8 @@ class SearchBox:
             return
         self._stop_search_timer()
         text = event.value
-        self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self.search_for(text))  # type: ignore[attr-defined]
+        self._search_timer = self.set_timer(  # type: ignore[attr-defined]
+            SEARCH_DELAY, guarded(self, lambda: self.search_for(text)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "search":
