@@ -296,6 +296,8 @@ def _postgresql_on_begin(conn: Any) -> None:
 # failure, lock not available (lock_timeout, NOWAIT).
 COLLISION_STATES = {"40P01", "40001", "55P03"}
 READ_ONLY_STATES = {"25006"}
+# Driver messages that mean the database could not be opened at all.
+_OPEN_FAILURES = ("connect", "not a database", "file is encrypted", "unable to open database")
 
 
 def driver_line(exc: BaseException) -> str:
@@ -335,7 +337,8 @@ def describe_db_error(target: Target, exc: BaseException) -> CrmError:
         error = busy_error()
     elif is_read_only_error(exc):
         error = read_only_file_error(target)
-    elif getattr(exc, "connection_invalidated", False) or "connect" in driver_line(exc).lower():
+    elif getattr(exc, "connection_invalidated", False) or any(
+            words in driver_line(exc).lower() for words in _OPEN_FAILURES):
         error = describe_connect_error(target, exc)
     else:
         error = CrmError(_("database error: {detail}").format(detail=driver_line(exc)),
