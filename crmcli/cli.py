@@ -365,11 +365,12 @@ def _first_line(exc: BaseException) -> str:
 
 def _database_error(rt: runtime.Runtime, exc: BaseException) -> CrmError | None:
     """A driver error that escaped a command's transaction, as the runtime would have said it."""
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is None:
+    kinds = tuple(k for k in (getattr(sys.modules.get("sqlalchemy.exc"), "DBAPIError", None),
+                              getattr(sys.modules.get("sqlite3"), "Error", None)) if k is not None)
+    if not kinds:
         return None
     cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, sa_exc.DBAPIError):
+    while cause is not None and not isinstance(cause, kinds):
         cause = cause.__cause__ or cause.__context__
     if cause is None:
         return None

@@ -120,11 +120,19 @@ def backup(target: Target, destination: str, overwrite: bool = False) -> Path:
         raise ValidationError(_("the backup file must not be the database itself"))
     if dest.exists() and not overwrite:
         raise Conflict(_("{path} already exists").format(path=dest), hint=_("add --force to overwrite it"))
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".partial")
-    tmp.unlink(missing_ok=True)
-    _backup_sqlite(source, tmp)
-    tmp.replace(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp.unlink(missing_ok=True)
+        _backup_sqlite(source, tmp)
+        tmp.replace(dest)
+    except (OSError, sqlite3.Error) as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise CrmError(_("cannot write the backup {path}: {reason}").format(
+            path=dest, reason=getattr(exc, "strerror", None) or store_engine.driver_line(exc))) from None
     return dest
 
 

@@ -210,3 +210,13 @@ def test_a_patient_unit_waits_again_when_busy(db_url, monkeypatch):
         holder.close()
     assert len(said) == 1 and "waiting again (1 of 2)" in said[0]
     assert rt.committed
+
+
+@sqlite_only
+def test_a_backup_that_cannot_be_written_is_one_line(crm, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = crm("db", "backup", str(blocker / "crm.sqlite"))
+    _one = result.err.count("\n") == 1
+    assert result.code == 1 and _one, result
+    assert result.err.startswith(f"crm: error: cannot write the backup {blocker / 'crm.sqlite'}: ")
