@@ -122,3 +122,55 @@ def test_a_trailing_comment_is_not_part_of_the_command(crm, session):
         from crmcli.store.models import User
 
         assert s.execute(select(User.name).where(User.login == "zed")).scalar() == "Zed"
+
+
+# --- what a file may hold: a byte-order mark, other encodings, long lines --------------------
+
+
+def test_a_utf8_byte_order_mark_is_ignored(crm, tmp_path):
+    script = tmp_path / "bom.crm"
+    script.write_bytes("\ufeffdept add Sales\n".encode("utf-8"))
+    result = crm("batch", str(script))
+    assert result.code == 0, result
+    assert "Sales" in crm("dept", "list").out
+
+
+def test_a_line_that_is_not_utf8_is_a_validation_error_naming_it(crm, session, tmp_path):
+    script = tmp_path / "gbk.crm"
+    script.write_bytes(b"dept add Sales\n" + "dept add 销售部\n".encode("gbk") + b"dept add Late\n")
+    before_depts = crm("dept", "list", "--format", "ids").out
+    result = crm("batch", str(script))
+    assert result.code == 6, result
+    assert "crm: line 2: not UTF-8 text (byte 0xcf at column 10); save the file as UTF-8" in result.err
+    assert "line 1: ok" in result.err and "Late" not in crm("dept", "list").out
+    assert before_depts != crm("dept", "list", "--format", "ids").out  # line 1 committed on its own
+
+
+def test_a_one_megabyte_line_is_read_at_once(crm, tmp_path):
+    """shlex took a minute for this (quadratic); the splitter is linear."""
+    script = tmp_path / "long.crm"
+    script.write_text("dept add '" + "x" * 1_000_000 + "'\n", encoding="utf-8")
+    result = crm("batch", str(script))
+    assert "internal error" not in result.err
+    assert result.code in (0, 6), result  # a name that long may be refused as too long; either is one line
+
+
+def test_words_split_as_shlex_does():
+    import random
+    import shlex
+
+    from crmcli import shellwords
+
+    alphabet = ["a", "b", " ", "\t", '"', "'", "\\", "#", "中", "\u3000", "$"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        try:
+            expected = shlex.split(line, comments=True)
+        except ValueError:
+            expected = ValueError
+        try:
+            got = shellwords.split(line)
+        except ValueError:
+            got = ValueError
+        assert got == expected, line
