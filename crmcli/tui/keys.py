@@ -4,7 +4,8 @@ Bindings are declared at class level with ``N_()`` descriptions and translated p
 instance by :func:`localise`, so the footer speaks the session's language even
 when the module was imported before the language was chosen.  Actions that
 write are listed in a screen's ``WRITES``; in a read-only session their keys
-say so in the footer and in ``?``, and pressing one explains instead of acting.
+leave the footer (the view bar says "read-only"), ``?`` lists them marked "(read-only)",
+and pressing one explains instead of acting.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ def localise(node: Any, writes: Iterable[str] = (), readonly: bool = False) -> N
         localised[key] = []
         for binding in bindings:
             description = _(binding.description) if binding.description else ""
+            show = binding.show
             if readonly and binding.action in writes and description:
                 description = _(READ_ONLY_MARK).format(action=description)
+                show = False  # off the footer (so ? and q keep their place in 80 columns); ? lists it
             tooltip = _(binding.tooltip) if binding.tooltip else ""
-            localised[key].append(replace(binding, description=description, tooltip=tooltip))
+            localised[key].append(replace(binding, description=description, tooltip=tooltip, show=show))
     node._bindings.key_to_bindings = localised

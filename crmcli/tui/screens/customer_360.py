@@ -4,7 +4,6 @@ owed, receivable plans, payments, and the timeline; ``f`` logs a follow-up."""
 from __future__ import annotations
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,16 +16,8 @@ from crmcli.tui.screens.base import ViewScreen
 from crmcli.tui.screens.lead_actions import follow_up
 from crmcli.tui.style import beside
 from crmcli.tui.widgets.field_list import FieldList
+from crmcli.tui.widgets.fitted_table import fitted_table
 from crmcli.tui.widgets.view_bar import ViewBar
-
-
-def _table(columns: list[str], rows: list[list[str]]) -> Table:
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
-    for label in columns:
-        table.add_column(Text(label), no_wrap=True, overflow="ellipsis")
-    for row in rows:
-        table.add_row(*[Text(value) for value in row])
-    return table
 
 
 class Customer360Screen(ViewScreen):
@@ -60,22 +51,37 @@ class Customer360Screen(ViewScreen):
 
     def show(self, detail: Customer360) -> None:
         self.detail = detail
-        self.query_one("#title", Static).update(Text(f"{detail.title} · {detail.status_label}", style="bold"))
+        self.query_one("#title", Static).update(
+            Text(f"{detail.title} · {detail.status_label}", style="bold", no_wrap=True, overflow="ellipsis"))
         bar = self.query_one(ViewBar)
         bar.where = f"#{detail.id}"
         bar.refresh()
         self.query_one("#fields", FieldList).show(detail.fields)
+        self._show_sections()
+
+    def on_resize(self) -> None:
+        if self.detail is not None:
+            self._show_sections()
+
+    def _show_sections(self) -> None:
+        """The sections' tables fitted to the width there is: amounts whole, other columns wrap or go."""
+        detail = self.detail
+        box = self.query_one("#sections", Static)
+        body = self.query_one("#body", VerticalScroll)
+        # the scrollbar's column is kept whether it shows yet or not, and the padding either side
+        room = (body.size.width or self.size.width) - body.styles.scrollbar_size_vertical - 2
         parts: list = []
         for section in detail.sections:
             parts.append(Text(""))
             parts.append(Text(f"{section.title} ({len(section.rows)})", style="bold underline"))
             if section.rows:
-                parts.append(_table(section.columns, section.rows))
+                parts.append(fitted_table(section.columns, section.rows, room))
         parts.append(Text(""))
         parts.append(Text(_("Timeline"), style="bold underline"))
         if detail.timeline:
-            parts.append(_table([_("time"), _("who"), _("what")], [[e.at, e.who, e.what] for e in detail.timeline]))
-        self.query_one("#sections", Static).update(Group(*parts))
+            parts.append(fitted_table([_("time"), _("who"), _("what")],
+                                      [[e.at, e.who, e.what] for e in detail.timeline], room))
+        box.update(Group(*parts))
 
     def action_scroll(self, where: str) -> None:
         body = self.query_one("#body", VerticalScroll)

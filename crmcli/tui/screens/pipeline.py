@@ -21,9 +21,11 @@ from textual.widgets import Input, OptionList, Static
 
 from crmcli.i18n import N_, _
 from crmcli.tui.data_pipeline import CLOSING_LABELS, Board, BoardFilter, Moved
+from crmcli.tui.safe import text
 from crmcli.tui.screens.base import ViewScreen
 from crmcli.tui.screens.search_box import SearchBox
 from crmcli.tui.style import beside
+from crmcli.tui.widgets.text_input import TextInput
 from crmcli.tui.widgets.kanban import CardList, KanbanColumn
 
 CLOSING = ("", "this-month", "next-month", "this-quarter", "next-quarter", "this-year", "overdue")
@@ -58,11 +60,12 @@ class PipelineScreen(SearchBox, ViewScreen):
         self.focus_stage: int | None = None
         self.focus_card: int | None = None
         self.busy = False  # a move is on its way: further moves wait for it
+        self.queued: list[int] = []  # L/H pressed during a move: made, in order, once the board shows it
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="filters"):
             yield Static(_("Loading…"), id="summary")
-            yield Input(placeholder=_("search opportunity or customer names"), compact=True, id="search")
+            yield TextInput(placeholder=_("search opportunity or customer names"), compact=True, id="search")
         yield HorizontalScroll(id="board")
 
     # -- loading ----------------------------------------------------------------------
@@ -83,6 +86,7 @@ class PipelineScreen(SearchBox, ViewScreen):
         return None, None
 
     async def show(self, board: Board) -> None:
+        moved = self.focus_card  # the card a move just put somewhere (None after a plain load)
         if self.focus_card is None:  # else a move said where to go: the card it moved
             column, card = self._current()
             if column is not None:
@@ -103,6 +107,13 @@ class PipelineScreen(SearchBox, ViewScreen):
         if not (box.display and box.has_focus):
             self.refocus()
         self.focus_card = None
+        if self.queued and not self.busy:  # the next move, on the card as it is now, where the last one put it
+            direction = self.queued.pop(0)
+            card = next((c for column in board.columns for c in column.cards if c.id == moved), None)
+            if card is None:  # it left the board meanwhile
+                self.queued.clear()
+            else:
+                self._run_move(lambda: self.data.move_card(card, direction), card)
 
     def refocus(self) -> None:
         columns = self.columns
@@ -123,7 +134,7 @@ class PipelineScreen(SearchBox, ViewScreen):
         if board:
             total = sum(c.count for c in board.columns)
             parts.append(_("{n} open").format(n=total))
-        self.query_one("#summary", Static).update(" · ".join(parts))
+        self.query_one("#summary", Static).update(text(" · ".join(parts)))
 
     # -- moving around ----------------------------------------------------------------
 
@@ -159,15 +170,21 @@ class PipelineScreen(SearchBox, ViewScreen):
         self.busy = True
 
         def done(moved: Moved) -> None:
-            self.busy = False
             self.notify(_("Opportunity {id}: {move}, {from_stage} → {to_stage}.").format(
                 id=moved.id, move=moved.move_label, from_stage=moved.from_stage, to_stage=moved.to_stage))
             if moved.move not in ("win", "lose"):
                 self.focus_stage, self.focus_card = moved.to_stage_id, moved.id
-            self.reload()
+            wanted = self.wanted
+
+            async def shown(board: Board) -> None:  # busy until the board shows the card where it is now
+                self.busy = False
+                await self.show(board)
+
+            self.load(lambda: self.data.board(wanted), shown, failed=failed)
 
         def failed(exc: Any) -> None:
             self.busy = False
+            self.queued.clear()  # the next moves were meant after this one
             self.failed(exc)
 
         self.load(job, done, group="write", exclusive=False, failed=failed)
@@ -186,6 +203,9 @@ class PipelineScreen(SearchBox, ViewScreen):
 
     def _move(self, direction: int) -> None:
         if self.refuse_write():
+            return
+        if self.busy:  # L L: the second move follows the first, on the card where it landed
+            self.queued.append(direction)
             return
         card = self._card()
         if card is not None:

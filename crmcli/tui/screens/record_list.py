@@ -21,9 +21,11 @@ from textual.widgets import Input, Static
 
 from crmcli.i18n import N_, _
 from crmcli.tui.data import OWNER_LABELS, PAGE_SIZE, ListFilter, Page
+from crmcli.tui.safe import text
 from crmcli.tui.screens.base import ViewScreen
 from crmcli.tui.screens.search_box import SearchBox
 from crmcli.tui.style import beside
+from crmcli.tui.widgets.text_input import TextInput
 from crmcli.tui.widgets.empty_state import EmptyState
 from crmcli.tui.widgets.record_table import Col, RecordTable
 
@@ -78,7 +80,7 @@ class RecordListScreen(SearchBox, ViewScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="filters"):
             yield Static(_("Loading…"), id="summary")
-            yield Input(placeholder=self.search_hint(), compact=True, id="search")
+            yield TextInput(placeholder=self.search_hint(), compact=True, id="search")
         yield RecordTable(self.columns(), open_label=self.open_label(), id="records")
         yield EmptyState(id="no-records")
 
@@ -135,9 +137,9 @@ class RecordListScreen(SearchBox, ViewScreen):
         parts = [f"{_('owner')}: {_(self.OWNER_LABELS[w.owner])}", f"{_('status')}: {status}"]
         if w.search.strip():
             parts.append(f"{_('search')}: {w.search.strip()}")
-        shown = _("{n} shown").format(n=self.table.row_count)
+        shown = _("{n} shown").format(n=len(self.table.keys))  # the rows held, drawn or not yet
         parts.append(shown + ("+" if self.next_cursor else ""))
-        self.query_one("#summary", Static).update(" · ".join(parts))
+        self.query_one("#summary", Static).update(text(" · ".join(parts)))
 
     # -- filters ----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from crmcli.i18n import N_, _
 from crmcli.tui.data_today import FOLLOWABLE, TodayPage
+from crmcli.tui.safe import text
 from crmcli.tui.screens.base import ViewScreen
 from crmcli.tui.style import beside, due_style
 from crmcli.tui.widgets.empty_state import EmptyState
@@ -82,17 +83,19 @@ class TodayScreen(ViewScreen):
                     "title": Text(item.title), "detail": Text(item.detail, style="" if no_color else "dim"),
                     "ref": Text(f"{item.kind}:{item.id}"), "item": item}))
         table = self.table
-        keep = table.selected_key
+        keep, place = table.selected_key, table.cursor_row
         table.show(rows, keep=keep)
         if keep is None or keep not in table.keys:
-            first = next((i for i, k in enumerate(table.keys) if not k.startswith(SECTION)), None)
-            if first is not None:
-                table.move_cursor(row=first, animate=False)
+            # the item went (done, snoozed): stay at its place, on the row that took it, so that
+            # space down the list completes each task in turn; at the end, the row before
+            row = _item_near(table.keys, place if keep is not None else 0)
+            if row is not None:
+                table.move_cursor(row=row, animate=False)
         empty = [_(SHORT[k]) if k in SHORT else t for k, t, items in page.sections if not items]
         summary = _("Today: {n} to do").format(n=total)
         if empty and total:
             summary += " · " + _("nothing in: {sections}").format(sections=", ".join(empty))
-        self.query_one("#due-title", Static).update(summary)
+        self.query_one("#due-title", Static).update(text(summary))
         table.display = bool(total)
         self.query_one("#nothing-due").display = not total
         if total:
@@ -166,6 +169,14 @@ class TodayScreen(ViewScreen):
             self.notify(_("A follow-up is logged on a lead, customer, contact or opportunity."), severity="warning")
             return
         follow_up(self, item.kind, item.id, f"#{item.id} {item.title}")
+
+
+def _item_near(keys: list[str], place: int) -> int | None:
+    """The first item (not a section heading) at or after ``place``, else the last one before it."""
+    items = [i for i, key in enumerate(keys) if not key.startswith(SECTION)]
+    if not items:
+        return None
+    return next((i for i in items if i >= place), items[-1])
 
 
 def open_record(screen: Any, kind: str, record_id: int) -> None:

@@ -139,8 +139,9 @@ class RecordTable(DataTable):
 
     def _fill(self, keep: Any = None, reset: bool = False) -> None:
         width = self._room()
-        if width <= 0:
-            return  # not laid out yet: on_resize fills it
+        if width <= 0:  # not laid out yet, or hidden (a list that was empty): on_resize fills it
+            self._laid_out_for = -1  # whatever width it comes back with, even the one it had
+            return
         key = keep if keep is not None else self.selected_key
         row = self.cursor_row
         self.clear(columns=True)
