@@ -7,7 +7,6 @@ know they write.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from tests.tui.conftest import pilot_test, settle
@@ -118,11 +117,9 @@ async def test_the_global_read_only_option_makes_the_app_read_only(seeded):
         assert described["done"] == "Done (read-only)"
 
 
-@pytest.mark.xfail(reason="crmcli/runtime.py: a read-only write transaction that never flushes (crm --read-only "
-                          "lead invalidate 2) closes without error, so the command says it was done; the "
-                          "runtime should flush before closing a read-only write unit")
 @pilot_test
 async def test_a_palette_command_that_changes_without_inserting_is_refused_too(make_app, session):
+    """A change only a commit would flush (an UPDATE) is refused too, not reported done."""
     from crmcli.store.models import Lead
 
     app = make_app(readonly=True)
