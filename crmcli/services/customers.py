@@ -581,10 +581,10 @@ class View:
     tags: list[str]
     team: list[tuple[User, str]]
     contacts: list[Contact]
-    # sections left out because the reader may not view their noun ("contacts", related names)
-    hidden: set[str] = field(default_factory=set)
     related: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # see register_related
     timeline: list[records.TimelineEntry] = field(default_factory=list)
+    # sections left out because the reader may not view their noun ("contacts", related names)
+    hidden: set[str] = field(default_factory=set)
 
 
 def timeline(session: Session, customer_id: int, people: list[Contact], limit: int = 20) -> list[records.TimelineEntry]:
