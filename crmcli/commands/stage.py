@@ -46,7 +46,7 @@ def list_(all_: bool = typer.Option(False, "--all", help=_("Include retired stag
 def add(name: str = typer.Argument(..., help=_("The stage's name, in any language.")),
         probability: str = typer.Option(..., "--probability", "-p", metavar="0-100",
                                         help=_("Win probability in percent.")),
-        position: int = typer.Option(None, "--position", metavar="N", min=1, max=1_000_000, help=_("Place among the open stages (1 = first)."))
+        position: int = typer.Option(None, "--position", metavar="N", help=_("Place among the open stages (1 = first)."))
         ) -> None:
     from crmcli.services import stages
 
@@ -69,7 +69,7 @@ def edit(stage: str = typer.Argument(..., help=_("Stage id, key or name.")),
 @app.command("reorder", help=_("Move an open stage to another place among the open stages.\n\n"
                                "Example: crm stage reorder 技术验证 --position 2"))
 def reorder(stage: str = typer.Argument(..., help=_("Stage id, key or name.")),
-            position: int = typer.Option(..., "--position", metavar="N", min=1, max=1_000_000, help=_("1 = first."))) -> None:
+            position: int = typer.Option(..., "--position", metavar="N", help=_("1 = first."))) -> None:
     from crmcli.services import stages
 
     with rt().transaction() as (s, me):

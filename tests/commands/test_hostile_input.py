@@ -205,7 +205,7 @@ CASES: dict[str, list[tuple[tuple[str, ...], int]]] = {
     ],
     "stage": [
         *expand(("stage", "add", "X", "--probability", "{}"), ["101", "-1", "NaN", "1e309", "99999999999999999999"], 6),
-        *counts(("stage", "add", "X", "--position", "{}")),
+        *expand(("stage", "add", "X", "--probability", "40", "--position", "{}"), ["99999999999999999999", "-1", "0"], 6),
     ],
     "currency": [
         *expand(("currency", "convert", "{}", "USD", "CNY"), BAD_AMOUNTS[:3] + ["1e30"], 6),

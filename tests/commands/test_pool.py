@@ -599,7 +599,7 @@ def test_customer_list_recycle_within_and_days_left(crm, org, book, clock):
     assert [(d["id"], d["days_left"], d["recycle_reason"]) for d in data][4:6] == [
         (book["Locked"], None, "locked"), (book["Moved"], 10, "followup")]
     assert_refused(crm("customer", "list", "--recycle-within", "soon"), 6,
-                   "crm: error: cannot read the duration 'soon' (hint: for example 30min, 12h, 7d, 2w or 1mo)\n")
+                   "crm: error: cannot read the duration 'soon' (hint: for example 30m, 12h, 7d, 2w or 1mo (m is minutes, mo months))\n")
 
 
 def test_warn(crm, org, book, clock):
