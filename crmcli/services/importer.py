@@ -24,7 +24,7 @@ How a file goes in
   operation-log rows: one ``<noun>.import`` row per inserted record (who, when, the command
   line, and ``FILE:LINE`` as the reason) — see :mod:`crmcli.services.bulk_insert`.
   Updates go through the ORM (they are few, and each logs its before/after diff).
-* An import commits in chunks of about :data:`CHUNK_ROWS` rows (the caller's ``on_commit``
+* An import commits in chunks of about :data:`CHUNK_ROWS` rows, or :data:`CHUNK_SECONDS` (the caller's ``on_commit``
   commits — services never do — after a batch that completes a chunk), so a long import lets
   other writers in between chunks instead of holding SQLite's write lock for a minute.  A
   smaller file is one transaction, as is ``--atomic`` (``chunk_rows=None``): then
@@ -47,6 +47,7 @@ from __future__ import annotations
 import gc
 import json
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
@@ -66,6 +67,7 @@ from crmcli.services.tabular import Reader, Row
 
 BATCH = 5000
 CHUNK_ROWS = 50_000  # rows per commit of a chunked import (a multiple of BATCH: chunks end with a batch)
+CHUNK_SECONDS = 5.0  # ... or sooner, at the end of a batch, once a chunk has held the write lock this long
 ON_DUPLICATE = ("skip", "update", "error")
 ON_ERROR = ("abort", "skip")
 
@@ -351,6 +353,7 @@ class Importer:
         self._sqlite = session.get_bind().dialect.name == "sqlite"
         self.on_commit: Callable[[Report], None] | None = None
         self._committed_read = opts.skip_rows  # rows read as of the last commit
+        self._chunk_started = time.monotonic()
 
     # -- checks before reading ----------------------------------------------------------------
 
@@ -642,13 +645,24 @@ class Importer:
         if batch:
             self._dedupe_and_write(batch)
         self._emit_rejects()
-        chunk = self.opts.chunk_rows
-        if chunk and self.on_commit is not None and not self.opts.dry_run \
-                and self.report.read - self._committed_read >= chunk:
+        if self._chunk_complete():
             self._writer.checkpoint()
             self.on_commit(self.report)
             self._committed_read = self.report.read
+            self._chunk_started = time.monotonic()
         self._progress()
+
+    def _chunk_complete(self) -> bool:
+        """A chunk ends after :data:`CHUNK_ROWS` rows, or after :data:`CHUNK_SECONDS` on a slow or busy machine.
+
+        The time bound is what keeps other writers' waits short: on a loaded machine 50,000 rows can
+        hold SQLite's write lock for longer than their busy timeout.
+        """
+        chunk = self.opts.chunk_rows
+        if not chunk or self.on_commit is None or self.opts.dry_run:
+            return False
+        rows = self.report.read - self._committed_read
+        return rows >= chunk or (rows > 0 and time.monotonic() - self._chunk_started >= CHUNK_SECONDS)
 
     @property
     def committed_rows(self) -> int:

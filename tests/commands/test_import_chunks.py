@@ -154,3 +154,15 @@ def test_another_writer_gets_the_database_between_chunks(crm, session, db_url, t
     assert crm("lead", "import", leads_file(tmp_path)).code == 0
     assert results and results[0].returncode == 0, results
     assert count(session) == 11
+
+
+def test_a_slow_chunk_is_committed_early(crm, session, tmp_path, monkeypatch):
+    """On a loaded machine a chunk ends on time, not on rows, so other writers' waits stay short."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 1000)
+    monkeypatch.setattr(importer, "CHUNK_SECONDS", 0.0)  # every batch is "slow"
+    path = leads_file(tmp_path)
+    restore = interrupt_after(monkeypatch, 3)  # 6 rows read, each batch of 2 committed
+    result = crm("lead", "import", path)
+    restore()
+    assert result.code == 130, result
+    assert count(session) == 6
