@@ -140,7 +140,6 @@ def export(ics: str = typer.Option(..., "--ics", metavar="FILE", help=_("The .ic
     from crmcli import clock, dates
     from crmcli.services import calendar, events, ics as ics_format, tasks
     from crmcli.store.models import User
-    from crmcli.store.models.schedule import Task
 
     r = rt()
     with r.transaction(write=False) as (s, me):
@@ -157,8 +156,7 @@ def export(ics: str = typer.Option(..., "--ics", metavar="FILE", help=_("The .ic
                                    related=v.related, stamp=stamp, tz=tz) for v in found]
         n_tasks = 0
         if with_tasks:
-            rows = list(s.execute(select(Task).where(Task.assignee_id.in_([u.id for u in who]),
-                                                     Task.due_at.is_not(None))).scalars())
+            rows = calendar.dated_tasks(s, me, who)
             parts += [ics_format.vtodo(v.task, related=v.related, stamp=stamp) for v in tasks.describe(s, rows)]
             n_tasks = len(rows)
         text = ics_format.calendar(parts, name=_("crm calendar"))

@@ -90,12 +90,25 @@ def entries(session: Session, actor: Actor, who: list[User], start: datetime, en
         found.append(Entry("event", e.id, e.start_at, e.end_at, e.all_day, e.title, v.participants, e.location,
                            e.status))
     if with_tasks and actor.can("task.view"):
-        rows = list(session.execute(select(Task).where(
-            Task.assignee_id.in_(ids), Task.due_at >= start, Task.due_at < end).order_by(Task.due_at, Task.id)).scalars())
-        for v in tasks.describe(session, rows):
+        for v in tasks.describe(session, dated_tasks(session, actor, who, start, end)):
             t = v.task
             found.append(Entry("task", t.id, t.due_at, None, False, t.title, [v.assignee or "?"], None, t.status))
     return sorted(found, key=lambda x: (x.start, x.kind, x.id))
+
+
+def dated_tasks(session: Session, actor: Actor, who: list[User], start: datetime | None = None,
+                end: datetime | None = None) -> list[Task]:
+    """The dated tasks of ``who`` (from :func:`people`, so within the actor's scope), due in [start, end).
+
+    Needs ``task.view``: a calendar shows tasks only to those who may see tasks at all.
+    """
+    require(actor, "task.view")
+    query = select(Task).where(Task.assignee_id.in_([u.id for u in who]), Task.due_at.is_not(None))
+    if start is not None:
+        query = query.where(Task.due_at >= start)
+    if end is not None:
+        query = query.where(Task.due_at < end)
+    return list(session.execute(query.order_by(Task.due_at, Task.id)).scalars())
 
 
 def bounds(first: date, after: date, tz: tzinfo) -> tuple[datetime, datetime]:

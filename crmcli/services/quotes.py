@@ -298,11 +298,6 @@ def view(session: Session, actor: Actor, ref: Any) -> View:
                 owner.login if owner else None, rows, approval)
 
 
-def of_opportunity(session: Session, actor: Actor, opp_id: int) -> list[Quote]:
-    return list(session.execute(select(Quote).where(Quote.opportunity_id == opp_id, visible_clause(actor, QUOTE))
-                                .order_by(Quote.id)).scalars())
-
-
 def listing(session: Session, actor: Actor, *, status: list[str] | None = None, opportunity: Any = None,
             limit: int = 50) -> list[Quote]:
     require(actor, "quote.view")

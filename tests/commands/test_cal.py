@@ -133,3 +133,14 @@ def test_khal_imports_the_export_and_a_re_export_updates(crm, org, tmp_path):
     assert len(list(cal_dir.glob("*.ics"))) == 3  # updated, not duplicated
     listed = khal("list", "2026-11-18", "3d")
     assert "Standup (moved)" in listed.stdout, listed
+
+
+def test_exporting_tasks_needs_task_view(crm, org):
+    """A calendar-only role exports events but not tasks (the tasks are checked in the calendar service)."""
+    ok(crm("role", "add", "Calendar only", "--scope", "all"))
+    ok(crm("role", "grant", "Calendar only", "event.view"))
+    ok(crm("user", "add", "viewer", "--dept", "Sales", "--role", "Calendar only"))
+    assert "BEGIN:VEVENT" in ok(crm("cal", "export", "--ics", "-", "--team", user="viewer")).out
+    result = crm("cal", "export", "--ics", "-", "--team", "--tasks", user="viewer")
+    assert result.code == 4, result
+    assert "VTODO" not in result.out
