@@ -3,6 +3,10 @@
 Data goes to stdout, messages to stderr.  On a terminal the default is a Rich
 table; piped, it is tab-separated with no colour, no truncation and ISO-8601
 times.  ``NO_COLOR`` is honoured.  JSON keys are the stable field names.
+
+Data is never code: cells reach Rich as ``Text`` (a name like ``[bold]`` is shown as typed),
+and control characters in the text formats (table, plain, tsv) are shown as ``^[``
+(:mod:`crmcli.printable`), never sent to the terminal.  JSON and CSV carry the data exactly.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from crmcli.i18n import _
+from crmcli.printable import clean
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,8 @@ def _human(value: Any, tz: tzinfo | None) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_human(v, tz) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+        return clean(json.dumps(value, ensure_ascii=False, default=str))
+    return clean(value)
 
 
 def _machine(value: Any, tz: tzinfo | None) -> str:
@@ -74,12 +79,18 @@ def _machine(value: Any, tz: tzinfo | None) -> str:
         return ",".join(_machine(v, tz) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return clean(_one_line(str(value)))
+
+
+def _one_line(text: str) -> str:
+    """Tabs and line breaks as spaces: a row of tsv or csv is one line."""
+    return text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
 def _csv_cell(value: Any, tz: tzinfo | None) -> str:
-    """A ``--format csv`` cell: :func:`_machine`, with text a spreadsheet would run as a formula escaped."""
-    text = _machine(value, tz)
+    """A ``--format csv`` cell: :func:`_machine` (but the data exact: CSV is read by programs), with text a
+    spreadsheet would run as a formula escaped."""
+    text = _one_line(value) if isinstance(value, str) else _machine(value, tz)
     if value is None or isinstance(value, (int, float, Decimal)):
         return text
     from crmcli.formulas import escape
@@ -161,12 +172,14 @@ class Output:
     def _rich_table(self, columns: Sequence[Column], rows: list[dict[str, Any]], title: str | None) -> None:
         from rich import box
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(box=box.SIMPLE_HEAD, title=title, show_edge=False, pad_edge=False)
+        table = Table(box=box.SIMPLE_HEAD, title=Text(clean(title)) if title else None, show_edge=False,
+                      pad_edge=False)
         for c in columns:
-            table.add_column(c.header, justify=c.justify, overflow="fold")
-        for r in rows:
-            table.add_row(*[c.human(r.get(c.key), self.tz) for c in columns])
+            table.add_column(Text(c.header), justify=c.justify, overflow="fold")
+        for r in rows:  # Text, never markup: a name like "[bold]x" is shown as typed
+            table.add_row(*[Text(c.human(r.get(c.key), self.tz)) for c in columns])
         self._console().print(table)
         if not rows:
             self.message(_("(nothing to show)"))
@@ -203,14 +216,14 @@ class Output:
     def section(self, title: str) -> None:
         """A heading between parts of a multi-part view (text formats only)."""
         if self.fmt in ("table", "plain"):
-            self._write(f"\n{title}\n")
+            self._write(f"\n{clean(title)}\n")
 
     # -- messages ---------------------------------------------------------------------
 
     def message(self, text: str) -> None:
         """A human message on stderr (suppressed by --quiet)."""
         if not self.quiet:
-            sys.stderr.write(text + "\n")
+            sys.stderr.write(clean(text) + "\n")
 
     def _write(self, text: str) -> None:
         self.stream.write(text)

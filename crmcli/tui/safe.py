@@ -7,38 +7,21 @@ and the app's ``notify`` never reads markup (:meth:`crmcli.tui.app.CrmApp.notify
 
 Neither Rich nor Textual removes the terminal's escape character, so a name holding
 ``\\x1b[31m`` would be written to the terminal as a command.  :func:`clean` shows control
-characters the way ``cat -v`` does (``^[``, ``M-^[``) instead; everything the data layer
-returns is passed through :func:`clean_all` on its way from the worker thread to the screen
+characters the way ``cat -v`` does (``^[``, ``M-^[``: :mod:`crmcli.printable`, shared with the
+command line) instead; everything the data layer returns is passed through :func:`clean_all` on its way from the worker thread to the screen
 (:func:`crmcli.tui.screens.base.run_in_thread`), and error messages through :func:`clean`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from rich.text import Text
 
-# C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a one-byte CSI)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from crmcli.printable import clean
 
-
-def _caret(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code == 0x7F:
-        return "^?"
-    if code >= 0x80:
-        return "M-^" + chr(code - 0x80 + 0x40)
-    return "^" + chr(code + 0x40)
-
-
-def clean(value: Any) -> str:
-    """``value`` as a string whose control characters are visible (``^[``) instead of obeyed."""
-    string = "" if value is None else str(value)
-    if not _CONTROL.search(string):
-        return string
-    return _CONTROL.sub(_caret, string.replace("\r\n", "\n"))
+__all__ = ["clean", "clean_all", "text"]
 
 
 def text(value: Any, style: str = "", **kwargs: Any) -> Text:

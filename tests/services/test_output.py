@@ -150,3 +150,32 @@ def test_format_and_json_may_follow_the_noun(crm):
     assert crm("user", "list", "--json").json()[0]["login"] == "admin"
     assert crm("--format", "ids", "user", "list").out == "1\n"
     assert crm("user", "--format=ids", "list").out == "1\n"
+
+
+HOSTILE = ["[bold]x[/bold] [link=http://evil]y", "clear\x1b[2Jscreen", "csi\x9b31m", "title\x1b]0;pwned\x07",
+           "[/] [VIP]"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "plain", "tsv"])
+def test_text_formats_show_data_as_text_never_markup_or_escapes(fmt, capsys):
+    """Data is never code: markup stays as typed, control characters come out visible (^[), not obeyed."""
+    rows = [{"id": i, "name": name} for i, name in enumerate(HOSTILE, 1)]
+    out = render(fmt, [Column("id", "id"), Column("name", "Name")], rows)
+    assert not any(ch in out for ch in "\x1b\x9b\x07")
+    assert "^[[2J" in out and "M-^[31m" in out
+    flat = out.replace("\n", "").replace(" ", "")
+    assert "[bold]x[/bold][link=http://evil]y" in flat and "[/][VIP]" in flat
+    stream = io.StringIO()
+    Output(fmt, SH, stream=stream).record([("name", "Name", HOSTILE[1])])
+    assert "\x1b" not in stream.getvalue()
+
+
+def test_json_and_csv_keep_the_data_exactly():
+    rows = [{"id": 1, "name": HOSTILE[1]}]
+    assert json.loads(render("json", [Column("id", "id"), Column("name", "Name")], rows))[0]["name"] == HOSTILE[1]
+    assert HOSTILE[1] in render("csv", [Column("id", "id"), Column("name", "Name")], rows)
+
+
+def test_messages_show_control_characters(capsys):
+    Output("table", SH).message("Added lead \x1b[2J")
+    assert capsys.readouterr().err == "Added lead ^[[2J\n"
