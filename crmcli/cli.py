@@ -200,7 +200,9 @@ def _error_line(message: str, hint: str | None = None) -> None:
     text = _("crm: error: {message}").format(message=message)
     if hint:
         text += " " + _("(hint: {hint})").format(hint=hint)
-    sys.stderr.write(text + "\n")
+    from crmcli.printable import clean  # an error may quote data: never a terminal command
+
+    sys.stderr.write(clean(text) + "\n")
 
 
 _root: Any = None
@@ -318,6 +320,8 @@ def _run(rt: runtime.Runtime, argv: list[str], prog: str) -> int:
     try:
         rt.language_source = _setup_language()
         command = _root_command()
+        if any("\x00" in arg for arg in argv):  # no program gets one from a shell; crm batch lines could
+            raise UsageError(_("an argument may not contain a NUL character (\\0)"))
         result = command.main(args=hoist_global_options(argv), prog_name=prog, standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
     except CrmError as exc:

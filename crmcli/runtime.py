@@ -220,7 +220,9 @@ class Runtime:
         if not self.quiet:
             import sys
 
-            sys.stderr.write(text + "\n")
+            from crmcli.printable import clean  # messages quote names: never a terminal command
+
+            sys.stderr.write(clean(text) + "\n")
 
     def confirm(self, question: str) -> bool:
         """Ask before destructive work; without a terminal, only ``--yes`` proceeds."""

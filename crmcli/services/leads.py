@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crmcli import clock
-from crmcli.errors import Conflict, ValidationError
+from crmcli.errors import Conflict, PermissionDenied, ValidationError
 from crmcli.i18n import N_, _
 from crmcli.services import audit, fields, records, users
 from crmcli.services.access import Actor, Kind, register_kind, require
@@ -206,7 +206,7 @@ def transfer(session: Session, actor: Actor, refs: list[str], to: str, *, action
     now = clock.now()
     for lead in leads:
         if lead.owner_id is not None and not can_change(session, actor, LEAD, lead):
-            raise ValidationError(_("you may not change lead {id}").format(id=lead.id))
+            raise PermissionDenied(_("you may not change lead {id}").format(id=lead.id))
         if lead.owner_id == new_owner.id:
             continue
         before = lead.owner_id

@@ -220,3 +220,26 @@ def test_a_backup_that_cannot_be_written_is_one_line(crm, tmp_path):
     _one = result.err.count("\n") == 1
     assert result.code == 1 and _one, result
     assert result.err.startswith(f"crm: error: cannot write the backup {blocker / 'crm.sqlite'}: ")
+
+
+# --- arguments and messages are text ------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [["lead", "import", "a\x00b"], ["lead", "export", "--output", "a\x00b"],
+                                  ["cal", "export", "--ics", "x\x00"], ["lead", "list", "--search", "\x00"]])
+def test_a_nul_in_an_argument_is_a_usage_error(crm, session, argv):
+    """No shell can pass one, but crm batch lines and scripts calling run() can: one line, exit 2."""
+    before = snapshot(session)
+    result = crm(*argv)
+    assert result.code == 2, result
+    assert result.err == "crm: error: an argument may not contain a NUL character (\\0)\n"
+    assert snapshot(session) == before
+
+
+def test_errors_and_messages_show_control_characters_instead_of_obeying_them(crm):
+    added = crm("lead", "add", "Evil\x1b[2J\x9b31m")
+    assert added.code == 0, added
+    assert "\x1b" not in added.err and "\x9b" not in added.err
+    missing = crm("lead", "show", "x\x1b]0;pwned\x07")
+    assert missing.code == 3 and missing.err.count("\n") == 1
+    assert "\x1b" not in missing.err and "\x07" not in missing.err and "^[]0;pwned^G" in missing.err
