@@ -8,7 +8,7 @@ A ``CRM_NOW`` without an offset is read as UTC.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 
 from crmcli.errors import UsageError
 from crmcli.i18n import _
@@ -29,3 +29,9 @@ def now() -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def today(zone: tzinfo | None = None) -> date:
+    """Today's date where a person is: a payment made at 06:00 in Shanghai is dated that day, not
+    the UTC day before (``Actor.today()`` gives the acting user's)."""
+    return now().astimezone(zone).date() if zone is not None else now().date()

@@ -22,7 +22,7 @@ VIEW_NAMES = ("pipeline", "today", "customers", "leads")
     "Language, time zone and permissions are those of the CLI.\n\n"
     "Examples:\n\n  crm tui\n\n  crm tui --view leads\n\n  crm --user bob tui --readonly"))
 def tui(
-    readonly: bool = typer.Option(False, "--readonly", help=_("Change nothing: every key that writes is disabled.")),
+    readonly: bool = typer.Option(False, "--readonly", "--read-only", help=_("Change nothing: every key that writes is disabled.")),
     view: str = typer.Option("today", "--view", metavar="VIEW",
                              help=_("The view to open on: pipeline, today, customers or leads.")),
 ) -> None:

@@ -21,6 +21,7 @@ forbidden, so its existence does not leak.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, tzinfo
 from typing import Any, Callable
 
 from sqlalchemy import and_, exists, false, or_, select, true
@@ -50,6 +51,19 @@ class Actor:
     scope_departments: frozenset[int] | None
     timezone: str | None = None
     language: str | None = None
+
+    def zone(self) -> tzinfo:
+        """The user's time zone: their own setting, else the config file's, else the machine's."""
+        from crmcli import settings
+        from crmcli.timezones import load_zone, local_zone_name
+
+        return load_zone(self.timezone or settings.get("timezone") or local_zone_name())
+
+    def today(self) -> date:
+        """Today in the user's time zone: the default date of what they record (payments, invoices, signing)."""
+        from crmcli import clock
+
+        return clock.today(self.zone())
 
     def can(self, permission: str) -> bool:
         if self.is_super:

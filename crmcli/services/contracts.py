@@ -368,7 +368,7 @@ def activate(session: Session, actor: Actor, ref: Any, signed: date | None = Non
         raise _refuse(contract, _("contract {number} is {status}: it cannot be activated"))
     extra: dict[str, Any] = {}
     if signed is not None or contract.signed_on is None:
-        new = signed or clock.now().date()
+        new = signed or actor.today()
         extra["signed_on"] = [contract.signed_on.isoformat() if contract.signed_on else None, new.isoformat()]
         contract.signed_on = new
     contract.activated_at = clock.now()

@@ -54,7 +54,7 @@ def add(session: Session, actor: Actor, ref: Any, *, amount: Any, number: str, i
             amount=money.fmt(contract.amount, contract.currency)))
     if session.execute(select(Invoice.id).where(Invoice.number == number)).first() is not None:
         raise Conflict(_("invoice {number} exists").format(number=number))
-    invoice = Invoice(contract_id=contract.id, number=number, amount=value, issued_on=issued_on or clock.now().date(),
+    invoice = Invoice(contract_id=contract.id, number=number, amount=value, issued_on=issued_on or actor.today(),
                       buyer_name=(buyer_name or "").strip() or None, buyer_tax_id=check_tax_id(buyer_tax_id),
                       note=(note or "").strip() or None, created_by=actor.id, created_at=clock.now())
     session.add(invoice)

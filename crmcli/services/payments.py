@@ -65,7 +65,7 @@ def pay(session: Session, actor: Actor, ref: Any, amount: Any, *, paid_on: date 
                 hint=_("a user with the payment.force permission may add --force"))
         require(actor, "payment.force")
         _check_ceiling(contract, value)
-    today = clock.now().date()
+    today = actor.today()
     paid_on = paid_on or today
     if paid_on > today:
         raise ValidationError(_("a payment cannot be in the future: {date}").format(date=paid_on.isoformat()))
@@ -169,7 +169,7 @@ def reverse(session: Session, actor: Actor, payment_ref: Any, reason: str | None
     done = session.execute(select(Payment.id).where(Payment.reverses_id == original.id)).scalar_one_or_none()
     if done is not None:
         raise Conflict(_("payment {id} is already reversed (by payment {by})").format(id=original.id, by=done))
-    today = clock.now().date()
+    today = actor.today()
     on = on or today
     if on > today:
         raise ValidationError(_("a payment cannot be in the future: {date}").format(date=on.isoformat()))

@@ -97,6 +97,8 @@ def explain(session: Session, asker: Actor, login: str, reference: str) -> Expla
     Asking about someone else needs :data:`ACCESS_ADMIN` (exit 4); a record the asker may not see
     is "no such record" (exit 3) unless the asker holds it.
     """
+    if login.strip() == "me":
+        login = asker.login
     if login.strip() != asker.login:
         require(asker, ACCESS_ADMIN)
     subject = users.find(session, login)

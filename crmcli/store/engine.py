@@ -77,6 +77,8 @@ def resolve(raw: str | None) -> Target:
     administrator.
     """
     env = os.environ.get("CRM_DATABASE_URL")
+    if raw is not None and raw == env:
+        raw = None  # the option read the environment variable: name the variable in any error
     if raw is not None and not raw.strip():
         raise UsageError(_("--db is empty"), hint=_("give a SQLite path or URL, or leave --db out"))
     if raw is None and env is not None and not env.strip():

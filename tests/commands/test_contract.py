@@ -686,3 +686,16 @@ def test_force_has_a_ceiling_of_the_contract_amount_once_more(crm, session, acme
                    exact=False)
     ok(crm("contract", "pay", "--reverse", "2", "--reason", "overpaid by mistake"))
     assert row(session, made["id"]).paid == Decimal("30.00")
+
+
+def test_money_is_dated_in_the_users_time_zone(crm, session, acme, monkeypatch):
+    """06:30 on the 21st in Shanghai is still the 20th in UTC: a payment, an invoice and a signing
+    made then are dated the 21st, and '--date today' is not 'in the future'."""
+    ok(crm("user", "add", "songjia", "--role", "super_admin", "--timezone", "Asia/Shanghai"))
+    monkeypatch.setenv("CRM_NOW", "2026-11-20T22:30:00+00:00")
+    made = active(crm, amount="1000")
+    assert row(session, made["id"]).signed_on == date(2026, 11, 20)  # admin's zone is UTC
+    ok(crm("contract", "pay", made["id"], "--amount", "100", user="songjia"))
+    ok(crm("contract", "pay", made["id"], "--amount", "100", "--date", "today", user="songjia"))
+    ok(crm("contract", "invoice", "add", made["id"], "--amount", "100", "--number", "FP-1", user="songjia"))
+    assert {p.paid_on for p in rows(session, Payment, contract_id=made["id"])} == {date(2026, 11, 21)}

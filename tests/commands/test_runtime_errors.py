@@ -119,8 +119,9 @@ def test_postgresql_collisions_are_conflicts_exit_5(sqlstate_class):
 # --- empty database URLs ------------------------------------------------------------------
 
 
-def test_an_empty_crm_database_url_is_refused_and_nothing_is_created(monkeypatch, tmp_path):
-    monkeypatch.setenv("CRM_DATABASE_URL", "")
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_crm_database_url_is_refused_and_nothing_is_created(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("CRM_DATABASE_URL", value)
     result = run_crm(["user", "list"])
     assert result.code == 2, result
     assert "CRM_DATABASE_URL is set but empty" in result.err

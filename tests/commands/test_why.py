@@ -202,6 +202,7 @@ def test_asking_about_someone_else_needs_role_edit(crm, session, org):
     # the sales manager may read roles (role.view) but does not administer access
     assert crm("why", "rep", "user:rep", user="mgr").code == 4
     assert crm("why", "mgr", "user:rep", user="mgr").code == 0  # about oneself: no permission needed
+    assert crm("why", "me", "user:rep", user="mgr").code == 0  # 'me' is oneself too
 
 
 def test_a_record_the_asker_cannot_see_is_no_such_record(crm, session, org, probe):
