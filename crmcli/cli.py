@@ -312,6 +312,15 @@ def run(argv: list[str], *, prog: str = "crm") -> int:
         runtime.current.reset(token)
 
 
+def _reader_went_away() -> int:
+    """The command's reader closed the pipe (``| head``): what it wanted was written; exit 0."""
+    try:
+        sys.stdout = open(os.devnull, "w")
+    except OSError:
+        pass
+    return 0
+
+
 def _debug() -> bool:
     return os.environ.get("CRM_DEBUG", "") not in ("", "0")
 
@@ -344,11 +353,13 @@ def _run(rt: runtime.Runtime, argv: list[str], prog: str) -> int:
         _error_line(exc.format_message(), _("see {command} --help").format(command=sub))
         return int(exc.exit_code)
     except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 0
+        return _reader_went_away()
+    except SystemExit as exc:
+        # Typer answers a broken pipe inside a command (``crm today | head -1`` while crm still
+        # writes) with exit 1 and a wrapped stdout; for crm the reader leaving is not an error
+        if exc.code == 1 and isinstance(sys.stdout, click.utils.PacifyFlushWrapper):
+            return _reader_went_away()
+        raise
     except Exception as exc:  # a bug: keep it to one line unless asked
         if _debug():
             raise

@@ -244,3 +244,25 @@ def test_errors_and_messages_show_control_characters_instead_of_obeying_them(crm
     missing = crm("lead", "show", "x\x1b]0;pwned\x07")
     assert missing.code == 3 and missing.err.count("\n") == 1
     assert "\x1b" not in missing.err and "\x07" not in missing.err and "^[]0;pwned^G" in missing.err
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(crm, db_url):
+    """``crm … | head -1`` while crm is still writing: exit 0 and nothing on stderr (Typer said 1)."""
+    import os
+    import subprocess
+    import sys
+
+    for i in range(30):
+        assert crm("lead", "add", f"Lead {i}").code == 0
+    env = {**os.environ, "CRM_DATABASE_URL": db_url, "CRM_USER": "admin"}
+    script = ("import sys, time\nfrom crmcli import cli, output\n"
+              "real = output.Output._write\n"
+              "def slow(self, text):\n    time.sleep(0.2)\n    real(self, text)\n    sys.stdout.flush()\n"
+              "output.Output._write = slow\n"
+              "sys.exit(cli.run(['lead', 'list', '--format', 'plain']) or cli.run(['lead', 'list', '--format', 'plain']))\n")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=env)
+    process.stdout.readline()
+    process.stdout.close()  # the reader goes away while crm still has lines to write
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
