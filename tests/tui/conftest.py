@@ -81,10 +81,37 @@ def make_app(seeded):
         runtime = Runtime(user=user, command_line="crm tui", language_source="env")
         data = Data(runtime, readonly=readonly)
         data.open()
-        return CrmApp(data, start=start)
+        app = CrmApp(data, start=start)
+        keep_toasts(app)
+        return app
 
     yield make
     i18n.set_language("en")
+
+
+def keep_toasts(app: Any) -> None:
+    """Remember every notification the app shows, as shown (after the app made it plain text):
+    on a loaded machine a toast can time out before a test looks at it."""
+    seen: list[Any] = []
+    store = app._notifications
+    add = store.add
+
+    def keep(note: Any) -> Any:
+        seen.append(note)
+        return add(note)
+
+    store.add = keep
+    app.seen_notes = seen
+
+
+def shown_notes(app: Any) -> list[Any]:
+    """Every notification shown so far, expired ones included (see :func:`keep_toasts`)."""
+    notes = getattr(app, "seen_notes", None)
+    return list(notes) if notes is not None else list(app._notifications)
+
+
+def toast_messages(app: Any) -> list[str]:
+    return [str(note.message) for note in shown_notes(app)]
 
 
 async def settle(pilot: Any, rounds: int = 3) -> None:

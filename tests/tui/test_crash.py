@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, toast_messages
 
 SIZE = (80, 24)
 
 
 def _toasts(app: Any) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return toast_messages(app)
 
 
 def _log() -> str:

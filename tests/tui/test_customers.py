@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, toast_messages
 
 SIZE = (80, 24)
 
@@ -37,7 +37,7 @@ def _owner(session, customer_id: int) -> str | None:
 
 
 def _notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return toast_messages(app)
 
 
 @pilot_test

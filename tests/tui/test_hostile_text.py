@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, shown_notes
 
 SIZE = (120, 40)
 LONG = ("很长的客户名称" * 20 + " Long name" * 20)[:200]  # 200 characters (the column's limit), 340 cells
@@ -58,25 +58,10 @@ def screen_text(app: Any) -> str:
 def toasts(app: Any) -> str:
     """What the notifications said, expired ones included (on a loaded machine a toast can time out
     before the test looks); each must be plain text (Textual reads markup by default)."""
-    notes = getattr(app, "seen_notes", None)
-    notes = list(app._notifications) if notes is None else notes
+    notes = shown_notes(app)
     for note in notes:
         assert note.markup is False, note
     return "\n".join(str(n.message) for n in notes)
-
-
-def keep_toasts(app: Any) -> None:
-    """Remember every notification the app shows, as shown (after the app made it plain text)."""
-    seen: list[Any] = []
-    store = app._notifications
-    add = store.add
-
-    def keep(note: Any) -> Any:
-        seen.append(note)
-        return add(note)
-
-    store.add = keep
-    app.seen_notes = seen
 
 
 def _write(session, value: str, note: str) -> None:
@@ -128,7 +113,6 @@ async def test_hostile_text_is_shown_as_typed_on_every_screen(make_app, session,
     value = HOSTILE[key]
     _write(session, value, value + " · " + value)
     app = make_app()
-    keep_toasts(app)
     async with app.run_test(size=SIZE) as pilot:
         walk = Walk(app, pilot, value)
         await walk.settle()

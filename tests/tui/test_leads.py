@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, toast_messages
 
 SIZE = (80, 24)
 
@@ -223,7 +223,7 @@ async def test_readonly_refuses_writes_and_says_so(make_app, session):
         await pilot.press("f")
         await pilot.pause()
         assert not isinstance(app.screen, FollowUpScreen)
-        assert any("read-only" in str(n.message) for n in app._notifications)
+        assert any("read-only" in message for message in toast_messages(app))
         await pilot.press("enter")  # reading still works
         await settle(pilot)
         await pilot.press("f")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, toast_messages
 
 SIZE = (120, 40)
 
@@ -60,7 +60,7 @@ async def test_a_write_held_up_by_a_lock_says_it_is_waiting(make_app, session, m
         await settle(pilot)
         await pilot.press("L")
         for _round in range(1000):  # the hint comes while the write still waits
-            if any("database is busy" in str(n.message) for n in app._notifications):
+            if any("database is busy" in message for message in toast_messages(app)):
                 break
             await pilot.pause(0.02)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, toast_messages
 
 SIZE = (80, 24)
 
@@ -42,7 +42,7 @@ def _changes(session, opp_id: int) -> list[tuple[str, str | None]]:
 
 
 def _notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return toast_messages(app)
 
 
 @pilot_test

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, toast_messages
 
 SIZE = (80, 24)
 
@@ -20,7 +20,7 @@ def _count(session, model) -> int:
 
 
 def _toasts(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return toast_messages(app)
 
 
 @pilot_test

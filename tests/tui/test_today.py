@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from tests.tui.conftest import pilot_test, settle
+from tests.tui.conftest import pilot_test, settle, toast_messages
 
 SIZE = (80, 24)
 
@@ -30,7 +30,7 @@ def _task(session, task_id: int):
 
 
 def _notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return toast_messages(app)
 
 
 def _as_utc(value: datetime) -> datetime:
