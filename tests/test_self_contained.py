@@ -1,4 +1,4 @@
-"""The tests run from a clone alone: no test reads the sample store outside the repository (../shared/data)."""
+"""The tests run from a clone alone: no test reads the shared sample store that lives beside the repository."""
 
 from __future__ import annotations
 
