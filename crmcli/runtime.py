@@ -196,10 +196,12 @@ class Runtime:
 
     def timezone(self) -> tzinfo:
         if self._tz is None:
-            from crmcli.timezones import load_zone, local_zone_name
+            if self.actor is not None:
+                self._tz = self.actor.zone()  # the one rule: the user's zone, the config's, the machine's
+            else:
+                from crmcli.timezones import load_zone, local_zone_name
 
-            name = (self.actor.timezone if self.actor else None) or settings.get("timezone") or local_zone_name()
-            self._tz = load_zone(name)
+                self._tz = load_zone(settings.get("timezone") or local_zone_name())
         return self._tz
 
     def output_format(self) -> str:
